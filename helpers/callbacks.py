@@ -1,0 +1,116 @@
+"""fastai callbacks for what the library does not record by itself.
+
+- `IterationLog`: learning rate, momentum and raw training loss at every iteration; a NaN or
+  infinite loss is recorded and ends the run instead of crashing it.
+- `WeightSnapshots`: copies of the model's state (on the CPU) at chosen epochs or iterations.
+- `RangeTest`: fastai's `LRFinder` plus the validation loss and metrics on a validation batch at
+  every iteration, an exponential or linear LR scale, and optional stop on divergence. Like
+  `LRFinder` it saves the model and optimizer before and loads them back after.
+- `GradientStats`: the mean absolute gradient over all parameters at every iteration.
+"""
+import math
+
+import torch
+from fastai.callback.core import Callback, CancelFitException
+from fastai.callback.schedule import LRFinder, SchedExp, SchedLin
+
+SCALES = ("exp", "linear")
+
+
+def current_mom(opt):
+    """The momentum of the last parameter group (SGD's `mom`, or Adam's beta1), or None."""
+    hypers = opt.hypers[-1]
+    return float(hypers["mom"]) if "mom" in hypers else None
+
+
+class IterationLog(Callback):
+    "Record lr, momentum and the raw loss of every training batch; stop cleanly on a non-finite loss."
+    order = 60  # after the Recorder
+
+    def before_fit(self):
+        self.lrs, self.moms, self.losses = [], [], []
+        self.diverged_at = None
+
+    def after_batch(self):
+        if not self.training:
+            return
+        loss = self.learn.loss.detach().item()
+        self.lrs.append(float(self.opt.hypers[-1]["lr"]))
+        self.moms.append(current_mom(self.opt))
+        self.losses.append(loss)
+        if not math.isfinite(loss):
+            self.diverged_at = len(self.losses) - 1
+            raise CancelFitException()
+
+
+class WeightSnapshots(Callback):
+    "Keep CPU copies of the model's state_dict after the given epochs and/or iterations."
+    order = 70
+
+    def __init__(self, epochs=(), iters=()):
+        self.epochs, self.iters = set(epochs), set(iters)
+        self.snapshots = {}
+
+    def _take(self, key):
+        self.snapshots[key] = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+
+    def after_batch(self):
+        if self.training and self.train_iter in self.iters:
+            self._take(("iter", self.train_iter))
+
+    def after_epoch(self):
+        if self.epoch + 1 in self.epochs:
+            self._take(("epoch", self.epoch + 1))
+
+
+class GradientStats(Callback):
+    "Mean absolute gradient over all parameters, once per training iteration."
+    order = 60
+
+    def before_fit(self):
+        self.mean_abs_grads = []
+
+    def after_backward(self):
+        grads = [p.grad for p in self.model.parameters() if p.grad is not None]
+        total = sum(g.abs().sum() for g in grads)
+        self.mean_abs_grads.append(float(total) / sum(g.numel() for g in grads))
+
+
+class RangeTest(LRFinder):
+    "An LR range test that also evaluates one validation batch per iteration."
+
+    def __init__(self, start_lr=1e-7, end_lr=10, num_it=100, scale="exp", stop_div=True):
+        if scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        if not 0 < start_lr < end_lr:
+            raise ValueError(f"start_lr and end_lr must satisfy 0 < start_lr < end_lr, got {start_lr}, {end_lr}")
+        if num_it < 6:
+            raise ValueError(f"num_it must be at least 6, got {num_it}")
+        super().__init__(start_lr, end_lr, num_it, stop_div)
+        self.scale = scale
+        self.scheds = {"lr": (SchedExp if scale == "exp" else SchedLin)(start_lr, end_lr)}
+
+    def before_fit(self):
+        super().before_fit()
+        self.valid_batches = None
+        self.train_losses, self.valid_losses, self.valid_metrics = [], [], {}
+
+    def _next_valid_batch(self):
+        try:
+            return next(self.valid_batches)
+        except (StopIteration, TypeError):
+            self.valid_batches = iter(self.dls.valid)
+            return next(self.valid_batches)
+
+    def after_batch(self):
+        self.train_losses.append(self.learn.loss.detach().item())
+        xb, yb = self._next_valid_batch()
+        self.model.eval()
+        with torch.no_grad():
+            pred = self.model(xb)
+            self.valid_losses.append(float(self.loss_func(pred, yb)))
+            for m in self.learn.metrics:
+                if hasattr(m, "func"):
+                    self.valid_metrics.setdefault(m.name, []).append(float(m.func(pred, yb)))
+        self.model.train()
+        super().after_batch()

@@ -1,0 +1,43 @@
+"""Run profiles: every size the book depends on lives here and nowhere else.
+
+`smoke` is tiny (nbval in CI), `cpu` is the reduced-scale reproduction the rendered
+book shows, `paper` is the papers' scale (CIFAR-10, ResNet-56) for a GPU.
+Pick one with the environment variable ``BOOK_PROFILE`` (default ``cpu``).
+"""
+import os
+from dataclasses import dataclass, asdict
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    dataset: str          # key of helpers.data.DATASETS
+    depth: int            # ResNet depth, 6n+2
+    n_train: int          # training images (a fixed, seeded subset; None-like 0 means all)
+    n_valid: int          # validation images taken from the official test split
+    batch_size: int
+    epochs: int           # the budget of one "short run" in the chapters
+    seeds: tuple          # seeds every compared setting is trained with
+    finder_iters: int     # iterations of one LR range test
+
+    def as_dict(self):
+        return asdict(self)
+
+
+PROFILES = {
+    "smoke": Profile("smoke", "fashion_mnist", depth=8, n_train=512, n_valid=256,
+                     batch_size=64, epochs=1, seeds=(0, 1), finder_iters=12),
+    "cpu": Profile("cpu", "fashion_mnist", depth=8, n_train=10_000, n_valid=2_000,
+                   batch_size=128, epochs=4, seeds=(0, 1, 2), finder_iters=100),
+    "paper": Profile("paper", "cifar10", depth=56, n_train=50_000, n_valid=10_000,
+                     batch_size=1000, epochs=200, seeds=(0, 1, 2), finder_iters=400),
+}
+
+
+def get_profile(name=None):
+    """The profile called `name`, or the one named by ``BOOK_PROFILE`` (default ``cpu``)."""
+    name = name if name is not None else os.environ.get("BOOK_PROFILE", "cpu")
+    if name not in PROFILES:
+        raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {name!r} "
+                         "(set BOOK_PROFILE or pass a name)")
+    return PROFILES[name]
