@@ -56,9 +56,10 @@ def load_json(path):
 
 
 def cached(profile, name, spec, compute):
-    """The result for `spec`: from the cache when allowed, else `compute()` (and saved)."""
+    """The result for `spec`: from the cache when allowed, else `compute()` (and saved). A fresh
+    result goes through JSON too, so it is exactly what a later cache hit returns."""
     if profile == "smoke":
-        return compute()
+        return json.loads(json.dumps(compute()))
     path, mode = result_path(profile, name, spec), cache_mode()
     if mode != "refresh" and path.exists():
         return load_json(path)
@@ -66,6 +67,6 @@ def cached(profile, name, spec, compute):
         raise MissingResult(f"{path.relative_to(RESULTS_DIR.parent.parent)} is not in the cache "
                             f"(BOOK_CACHE=require). Run `make reproduce` to recompute the "
                             f"{profile} results, or unset BOOK_CACHE to train just the missing ones.")
-    result = compute()
+    result = json.loads(json.dumps(compute()))
     save_json(path, result)
     return result

@@ -5,9 +5,12 @@
 - `WeightSnapshots`: copies of the model's state (on the CPU) at chosen epochs or iterations.
 - `RangeTest`: fastai's `LRFinder` plus the validation loss and metrics on a validation batch at
   every iteration, an exponential or linear LR scale, and optional stop on divergence. Like
-  `LRFinder` it saves the model and optimizer before and loads them back after.
+  `LRFinder` it saves the model and optimizer before and loads them back after; `find_lr` runs
+  it and also puts back what fastai's `fit` changes before any callback sees it (the optimizer's
+  hyper-parameters) and the random streams, so the training that follows is unaffected.
 - `GradientStats`: the mean absolute gradient over all parameters at every iteration.
 """
+import copy
 import math
 
 import torch
@@ -28,7 +31,7 @@ class IterationLog(Callback):
     order = 60  # after the Recorder
 
     def before_fit(self):
-        self.lrs, self.moms, self.losses = [], [], []
+        self.lrs, self.momenta, self.losses = [], [], []
         self.diverged_at = None
 
     def after_batch(self):
@@ -36,7 +39,7 @@ class IterationLog(Callback):
             return
         loss = self.learn.loss.detach().item()
         self.lrs.append(float(self.opt.hypers[-1]["lr"]))
-        self.moms.append(current_mom(self.opt))
+        self.momenta.append(current_mom(self.opt))
         self.losses.append(loss)
         if not math.isfinite(loss):
             self.diverged_at = len(self.losses) - 1
@@ -44,7 +47,8 @@ class IterationLog(Callback):
 
 
 class WeightSnapshots(Callback):
-    "Keep CPU copies of the model's state_dict after the given epochs and/or iterations."
+    """Keep CPU copies of the model's state_dict after the given numbers of epochs and/or training
+    iterations (0 iterations: the weights before training); keys are ("epoch", n) and ("iter", n)."""
     order = 70
 
     def __init__(self, epochs=(), iters=()):
@@ -54,7 +58,11 @@ class WeightSnapshots(Callback):
     def _take(self, key):
         self.snapshots[key] = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
 
-    def after_batch(self):
+    def before_fit(self):
+        if 0 in self.iters:
+            self._take(("iter", 0))
+
+    def after_batch(self):  # the TrainEvalCallback has already counted this batch
         if self.training and self.train_iter in self.iters:
             self._take(("iter", self.train_iter))
 
@@ -114,3 +122,23 @@ class RangeTest(LRFinder):
                     self.valid_metrics.setdefault(m.name, []).append(float(m.func(pred, yb)))
         self.model.train()
         super().after_batch()
+
+
+def find_lr(learn, start_lr=1e-7, end_lr=10, num_it=100, scale="exp", stop_div=True):
+    """Run a `RangeTest` on `learn` and leave it as it was: weights, BatchNorm statistics, optimizer
+    state and hyper-parameters, the training loader's shuffling stream and torch's RNG."""
+    cb = RangeTest(start_lr, end_lr, num_it, scale, stop_div)
+    opt = learn.opt
+    hypers = copy.deepcopy(opt.hypers) if opt is not None else None
+    generator = getattr(learn.dls.train, "generator", None)
+    streams = (generator.get_state() if generator is not None else None, torch.get_rng_state())
+    with learn.no_logging():
+        learn.fit(num_it // len(learn.dls.train) + 1, cbs=cb)
+    if opt is None:
+        learn.opt = None
+    else:
+        learn.opt.hypers = hypers
+    if generator is not None:
+        generator.set_state(streams[0])
+    torch.set_rng_state(streams[1])
+    return cb

@@ -119,7 +119,7 @@ def find_fashion_mnist(download=True):
         "train-/t10k-labels-idx1-ubyte(.gz), or put those files in data/fashion-mnist/;\n"
         "  2. install the Debian package: sudo apt-get install dataset-fashion-mnist "
         f"(it puts them in {DEBIAN_FASHION_MNIST});\n"
-        "  3. run online once: torchvision downloads them into data/FashionMNIST/raw/.\n"
+        f"  3. run online once: torchvision downloads them into {data_root() / 'FashionMNIST' / 'raw'}.\n"
         "Searched: " + ", ".join(str(d) for d in fashion_mnist_dirs()))
 
 
@@ -305,3 +305,20 @@ def get_dls(dataset="fashion_mnist", n_train=0, n_valid=0, bs=128, seed=0, augme
                          seed=seed, device=device)
     valid = TensorLoader(x_te[te], y_te[te], bs * 2, mean, std, device=device)
     return DataLoaders(train, valid, device=device)
+
+
+def main(argv=None):
+    """`python -m helpers.data [--offline]`: say where Fashion-MNIST is, fetching it if allowed."""
+    import argparse
+    import sys
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--offline", action="store_true", help="only look, do not download")
+    args = parser.parse_args(argv)
+    try:
+        print(f"Fashion-MNIST: {find_fashion_mnist(download=not args.offline)}")
+    except DatasetError as e:
+        sys.exit(str(e))
+
+
+if __name__ == "__main__":
+    main()

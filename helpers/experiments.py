@@ -21,7 +21,7 @@ from fastai.optimizer import SGD, Adam, RMSProp
 from fastai.torch_core import set_seed
 
 from .cache import cached
-from .callbacks import SCALES, IterationLog, RangeTest
+from .callbacks import SCALES, IterationLog, find_lr
 from .data import dataset_info, get_dls
 from .models import HEADS, resnet
 from .profiles import get_profile
@@ -161,7 +161,7 @@ def train(config, cbs=()):
         fit(learn, config)
         names = learn.recorder.metric_names[1:-1]  # without 'epoch' and 'time'
         rows = list(learn.recorder.values)
-        iterations = {"lr": log.lrs, "mom": log.moms, "loss": log.losses}
+        iterations = {"lr": log.lrs, "mom": log.momenta, "loss": log.losses}
         diverged_at = log.diverged_at
         final = learn.validate()  # this starts a new "fit" for every callback: read them first
     epochs = {n: [float(row[i]) for row in rows] for i, n in enumerate(names)}
@@ -190,11 +190,10 @@ def range_test(config, start_lr=1e-5, end_lr=10.0, num_it=None, scale="exp", sto
     finder = dict(start_lr=start_lr, end_lr=end_lr, num_it=num_it, scale=scale, stop_div=stop_div)
 
     def compute():
-        cb = RangeTest(**finder)
         learn = build_learner(config)
         start = time.time()
-        with quiet(learn), learn.no_logging():
-            learn.fit(num_it // len(learn.dls.train) + 1, cbs=cb)
+        with quiet(learn):
+            cb = find_lr(learn, **finder)
         return {
             "config": asdict(config), "finder": finder,
             "lr": [float(x) for x in learn.recorder.lrs],

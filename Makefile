@@ -1,0 +1,57 @@
+# `make book` and `make test` do all the set-up themselves (virtual environment, pinned packages,
+# the default dataset); `make reproduce` recomputes the cpu-profile results the book shows.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+JB := $(VENV)/bin/jupyter-book
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The rendered book re-executes every chapter in the cpu profile from the committed results only,
+# without progress bars; the notebook tests run the whole book in the tiny smoke profile.
+BUILD_ENV := BOOK_PROFILE=cpu BOOK_CACHE=require BOOK_PROGRESS=0
+SMOKE_ENV := BOOK_PROFILE=smoke BOOK_PROGRESS=0
+
+.PHONY: book test setup data unit nbval site reproduce bench clean
+
+book: setup data
+	$(BUILD_ENV) $(JB) build .
+	@echo "The site is in _build/html/index.html"
+
+test: setup data unit nbval site
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Fashion-MNIST: found in $BOOK_DATA, data/fashion-mnist/ or the Debian package's folder, else
+# installed from Debian (dataset-fashion-mnist) when apt is there, else downloaded by torchvision.
+data: setup
+	@$(PY) -m helpers.data --offline >/dev/null 2>&1 || { command -v apt-get >/dev/null && \
+	  { $(SUDO) apt-get install -y -q dataset-fashion-mnist || \
+	    { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q dataset-fashion-mnist; }; }; } || true
+	$(PY) -m helpers.data
+
+unit: setup data
+	$(PY) -m pytest -q tests
+
+nbval: setup data
+	$(SMOKE_ENV) $(PY) -m pytest -q -p no:cacheprovider --nbval book/ \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+
+site: setup data
+	rm -rf _build
+	$(BUILD_ENV) $(JB) build . -W -n --keep-going
+
+reproduce: setup data
+	rm -rf book/results/cpu
+	BOOK_PROFILE=cpu BOOK_CACHE=use BOOK_PROGRESS=0 $(PY) -m helpers.reproduce
+
+bench: setup data
+	$(PY) -m helpers.bench
+
+clean:
+	rm -rf _build .pytest_cache

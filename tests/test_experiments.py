@@ -1,0 +1,167 @@
+import json
+import math
+
+import pytest
+
+from helpers import cache, experiments
+from helpers.cache import MissingResult, cached, result_path, save_json
+from helpers.experiments import Config, make_config, range_test, run
+from helpers.profiles import PROFILES, get_profile
+
+TINY = dict(n_train=256, n_valid=128, batch_size=64, epochs=1, depth=8)
+
+
+# ---- bad input: ValueError naming the argument and what is allowed
+@pytest.mark.parametrize("field,value", [
+    ("lr", 0), ("lr", -0.1), ("lr", float("nan")), ("pct_start", 0), ("pct_start", 1.0),
+    ("pct_start", 1.5), ("mom", 1.0), ("mom", -0.1), ("mom_min", 1.2), ("wd", -1e-4),
+    ("depth", 18), ("depth", 57), ("schedule", "cosine"), ("opt", "lbfgs"), ("head", "mlp"),
+    ("steps", (0.75, 0.5)), ("epochs", 0), ("batch_size", 0), ("step_factor", 2.0)])
+def test_bad_hyperparameters_name_the_argument(field, value):
+    with pytest.raises(ValueError, match=f"{field}.* must be"):
+        make_config("smoke", **{field: value})
+
+
+def test_unknown_dataset_profile_and_field():
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        make_config("smoke", dataset="imagenet")
+    with pytest.raises(ValueError, match="profile must be one of"):
+        make_config("gpu")
+    with pytest.raises(ValueError, match="unknown config fields \\['learning_rate'\\]"):
+        make_config("smoke", learning_rate=0.1)
+
+
+def test_profile_from_environment(monkeypatch):
+    monkeypatch.setenv("BOOK_PROFILE", "paper")
+    assert get_profile().dataset == "cifar10" and get_profile().depth == 56
+    monkeypatch.setenv("BOOK_PROFILE", "laptop")
+    with pytest.raises(ValueError, match="profile must be one of \\['cpu', 'paper', 'smoke'\\]"):
+        get_profile()
+    monkeypatch.delenv("BOOK_PROFILE")
+    assert get_profile().name == "cpu"
+
+
+def test_profiles_are_complete_configs():
+    for name in PROFILES:
+        assert make_config(name).profile == name
+
+
+def test_bad_cache_mode(monkeypatch, results_dir):
+    monkeypatch.setenv("BOOK_CACHE", "sometimes")
+    with pytest.raises(ValueError, match="BOOK_CACHE must be one of"):
+        cached("cpu", "x", {}, dict)
+
+
+# ---- a run: history, provenance, determinism
+def test_run_history_and_provenance():
+    config = make_config("smoke", **{**TINY, "epochs": 2}, mom_min=0.85)
+    result = run(config)
+    it, ep = result["history"]["iteration"], result["history"]["epoch"]
+    n = 2 * (256 // 64)
+    assert len(it["lr"]) == len(it["mom"]) == len(it["loss"]) == n
+    assert max(it["lr"]) == pytest.approx(config.lr, rel=0.05) and it["lr"][-1] < config.lr / 10
+    assert min(it["mom"]) == pytest.approx(0.85, abs=0.02) and it["mom"][0] == pytest.approx(0.9)
+    assert ep["epoch"] == [1, 2] and len(ep["valid_loss"]) == len(ep["accuracy"]) == 2
+    assert result["final"]["accuracy"] == pytest.approx(ep["accuracy"][-1])
+    assert result["diverged_at"] is None and result["config"]["mom_min"] == 0.85
+    prov = result["provenance"]
+    assert prov["profile"] == "smoke" and {"torch", "fastai", "torchvision"} <= set(prov["versions"])
+    assert prov["device"] and prov["wall_time_s"] > 0 and prov["date"] and prov["git_commit"]
+    json.dumps(result)  # JSON-able
+
+
+def test_same_config_same_history():
+    config = make_config("smoke", **TINY)
+    assert run(config)["history"] == run(config)["history"]
+
+
+def test_step_schedule_drops_the_lr():
+    config = make_config("smoke", **{**TINY, "epochs": 4}, schedule="step", lr=0.05, steps=(0.5, 0.75))
+    lrs = run(config)["history"]["iteration"]["lr"]
+    assert lrs[:8] == pytest.approx([0.05] * 8) and lrs[8:12] == pytest.approx([0.005] * 4)
+    assert lrs[12:] == pytest.approx([0.0005] * 4)
+
+
+def test_nan_run_is_recorded(monkeypatch):
+    import torch.nn as nn
+
+    class NaNLoss(nn.CrossEntropyLoss):
+        def forward(self, pred, y):
+            return super().forward(pred, y) * float("nan")
+    monkeypatch.setattr(experiments.nn, "CrossEntropyLoss", NaNLoss)
+    result = run(make_config("smoke", **TINY))
+    assert result["diverged_at"] == 0 and math.isnan(result["history"]["iteration"]["loss"][0])
+    assert math.isnan(result["final"]["valid_loss"])
+
+
+# ---- the cache
+def test_cache_miss_then_hit(results_dir):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"value": len(calls)}
+    assert cached("cpu", "exp", {"a": 1}, compute) == {"value": 1}
+    assert cached("cpu", "exp", {"a": 1}, compute) == {"value": 1} and len(calls) == 1
+    assert cached("cpu", "exp", {"a": 2}, compute) == {"value": 2}  # another spec is a miss
+    assert sorted(p.name.split("-")[0] for p in (results_dir / "cpu").iterdir()) == ["exp", "exp"]
+
+
+def test_key_ignores_field_order(results_dir):
+    assert result_path("cpu", "x", {"a": 1, "b": 2}) == result_path("cpu", "x", {"b": 2, "a": 1})
+
+
+def test_require_and_refresh(results_dir, monkeypatch):
+    monkeypatch.setenv("BOOK_CACHE", "require")
+    with pytest.raises(MissingResult, match="make reproduce"):
+        cached("cpu", "exp", {"a": 1}, lambda: {"v": 1})
+    monkeypatch.setenv("BOOK_CACHE", "use")
+    cached("cpu", "exp", {"a": 1}, lambda: {"v": 1})
+    monkeypatch.setenv("BOOK_CACHE", "require")
+    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 2}) == {"v": 1}
+    monkeypatch.setenv("BOOK_CACHE", "refresh")
+    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 3}) == {"v": 3}
+    monkeypatch.setenv("BOOK_CACHE", "use")
+    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 4}) == {"v": 3}
+
+
+def test_run_is_cached_per_profile(results_dir, monkeypatch):
+    config = make_config("cpu", **TINY)
+    first = run(config)
+    files = list((results_dir / "cpu").glob("run-*.json"))
+    assert len(files) == 1 and json.loads(files[0].read_text())["final"] == first["final"]
+    monkeypatch.setattr(experiments, "train", lambda c: pytest.fail("trained although cached"))
+    assert run(config) == first
+
+
+def test_smoke_never_touches_results(results_dir, monkeypatch):
+    calls = []
+    assert cached("smoke", "exp", {}, lambda: calls.append(1) or {"v": 1}) == {"v": 1}
+    assert cached("smoke", "exp", {}, lambda: calls.append(1) or {"v": 1}) == {"v": 1}
+    assert len(calls) == 2 and not results_dir.exists()
+    monkeypatch.setenv("BOOK_CACHE", "require")
+    assert cached("smoke", "exp", {}, lambda: {"v": 1}) == {"v": 1}  # require is for cached profiles
+
+
+def test_interrupted_write_leaves_no_half_file(tmp_path, monkeypatch):
+    path = tmp_path / "r.json"
+    save_json(path, {"old": True})
+
+    def dies_halfway(obj, f, **kw):
+        f.write('{"new": ')
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cache.json, "dump", dies_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        save_json(path, {"new": True})
+    assert json.loads(path.read_text()) == {"old": True}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary left behind
+
+
+def test_range_test_result(results_dir):
+    config = make_config("cpu", **TINY)
+    r = range_test(config, start_lr=1e-4, end_lr=1.0, num_it=8, stop_div=False)
+    assert len(r["lr"]) == len(r["train_loss"]) == len(r["train_loss_smooth"]) == len(r["valid_loss"]) == 8
+    assert r["lr"][0] == pytest.approx(1e-4) and len(r["valid_metrics"]["accuracy"]) == 8
+    assert len(list((results_dir / "cpu").glob("run-finder-*.json"))) == 1
+    with pytest.raises(ValueError, match="scale must be one of"):
+        range_test(config, scale="log")
