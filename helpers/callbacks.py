@@ -14,10 +14,12 @@ import copy
 import math
 
 import torch
+from torch.nn.modules.batchnorm import _BatchNorm
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import LRFinder, SchedExp, SchedLin
 
 SCALES = ("exp", "linear")
+BN_STATS = ("batch", "running")
 
 
 def current_mom(opt):
@@ -85,17 +87,24 @@ class GradientStats(Callback):
 
 
 class RangeTest(LRFinder):
-    "An LR range test that also evaluates one validation batch per iteration."
+    """An LR range test that also evaluates one validation batch per iteration.
 
-    def __init__(self, start_lr=1e-7, end_lr=10, num_it=100, scale="exp", stop_div=True):
+    `bn_stats` says how BatchNorm normalises that batch: with its own statistics ("batch", the
+    default), or with the running averages ("running", as in a normal validation). While the
+    learning rate grows the weights change faster than the running averages follow, so the
+    "running" validation loss blows up long before the training loss does."""
+
+    def __init__(self, start_lr=1e-7, end_lr=10, num_it=100, scale="exp", stop_div=True, bn_stats="batch"):
         if scale not in SCALES:
             raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        if bn_stats not in BN_STATS:
+            raise ValueError(f"bn_stats must be one of {BN_STATS}, got {bn_stats!r}")
         if not 0 < start_lr < end_lr:
             raise ValueError(f"start_lr and end_lr must satisfy 0 < start_lr < end_lr, got {start_lr}, {end_lr}")
         if num_it < 6:
             raise ValueError(f"num_it must be at least 6, got {num_it}")
         super().__init__(start_lr, end_lr, num_it, stop_div)
-        self.scale = scale
+        self.scale, self.bn_stats = scale, bn_stats
         self.scheds = {"lr": (SchedExp if scale == "exp" else SchedLin)(start_lr, end_lr)}
 
     def before_fit(self):
@@ -110,24 +119,38 @@ class RangeTest(LRFinder):
             self.valid_batches = iter(self.dls.valid)
             return next(self.valid_batches)
 
+    def _predict(self, xb):
+        """The model's output in eval mode, BatchNorm using batch statistics if asked; every
+        buffer (running averages, counters) is left untouched."""
+        self.model.eval()
+        norms = [m for m in self.model.modules() if isinstance(m, _BatchNorm)] if self.bn_stats == "batch" else []
+        saved = [[b.clone() for b in m.buffers(recurse=False)] for m in norms]
+        for m in norms:
+            m.train()
+        with torch.no_grad():
+            pred = self.model(xb)
+            for m, buffers in zip(norms, saved):
+                for b, old in zip(m.buffers(recurse=False), buffers):
+                    b.copy_(old)
+        self.model.train()
+        return pred
+
     def after_batch(self):
         self.train_losses.append(self.learn.loss.detach().item())
         xb, yb = self._next_valid_batch()
-        self.model.eval()
+        pred = self._predict(xb)
         with torch.no_grad():
-            pred = self.model(xb)
             self.valid_losses.append(float(self.loss_func(pred, yb)))
             for m in self.learn.metrics:
                 if hasattr(m, "func"):
                     self.valid_metrics.setdefault(m.name, []).append(float(m.func(pred, yb)))
-        self.model.train()
         super().after_batch()
 
 
-def find_lr(learn, start_lr=1e-7, end_lr=10, num_it=100, scale="exp", stop_div=True):
+def find_lr(learn, start_lr=1e-7, end_lr=10, num_it=100, scale="exp", stop_div=True, bn_stats="batch"):
     """Run a `RangeTest` on `learn` and leave it as it was: weights, BatchNorm statistics, optimizer
     state and hyper-parameters, the training loader's shuffling stream and torch's RNG."""
-    cb = RangeTest(start_lr, end_lr, num_it, scale, stop_div)
+    cb = RangeTest(start_lr, end_lr, num_it, scale, stop_div, bn_stats)
     opt = learn.opt
     hypers = copy.deepcopy(opt.hypers) if opt is not None else None
     generator = getattr(learn.dls.train, "generator", None)

@@ -21,7 +21,7 @@ from fastai.optimizer import SGD, Adam, RMSProp
 from fastai.torch_core import set_seed
 
 from .cache import cached
-from .callbacks import SCALES, IterationLog, find_lr
+from .callbacks import IterationLog, RangeTest, find_lr
 from .data import dataset_info, get_dls
 from .models import HEADS, resnet
 from .profiles import get_profile
@@ -181,13 +181,14 @@ def run(config):
     return cached(config.profile, config.name, asdict(config), lambda: train(config)[0])
 
 
-def range_test(config, start_lr=1e-5, end_lr=10.0, num_it=None, scale="exp", stop_div=True):
+def range_test(config, start_lr=1e-5, end_lr=10.0, num_it=None, scale="exp", stop_div=True, bn_stats="batch"):
     """An LR range test on the model and data of `config` (its schedule is ignored); cached like
-    `run`. Returns per-iteration lr, raw and smoothed training loss, validation loss and metrics."""
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    `run`. Returns per-iteration lr, raw and smoothed training loss, validation loss and metrics
+    (see `helpers.callbacks.RangeTest` for `bn_stats`)."""
+    RangeTest(start_lr, end_lr, num_it or 6, scale, stop_div, bn_stats)  # check the arguments early
     num_it = num_it or get_profile(config.profile).finder_iters
-    finder = dict(start_lr=start_lr, end_lr=end_lr, num_it=num_it, scale=scale, stop_div=stop_div)
+    finder = dict(start_lr=start_lr, end_lr=end_lr, num_it=num_it, scale=scale, stop_div=stop_div,
+                  bn_stats=bn_stats)
 
     def compute():
         learn = build_learner(config)

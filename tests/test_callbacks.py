@@ -147,3 +147,20 @@ def test_nan_loss_is_recorded_not_raised():
     learn.loss_func = poisoned
     fit_quietly(learn, 2, lr=0.05, cbs=log)
     assert log.diverged_at == 2 and len(log.losses) == 3 and math.isnan(log.losses[-1])
+
+
+def test_batch_statistics_evaluation_leaves_batchnorm_buffers_alone():
+    learn = learner()
+    fit_quietly(learn, 1, lr=0.05)
+    xb, _ = learn.dls.valid.one_batch()
+    buffers = copy.deepcopy(dict(learn.model.named_buffers()))
+    batch, running = RangeTest(bn_stats="batch"), RangeTest(bn_stats="running")
+    batch.learn = running.learn = learn
+    with_batch_stats, with_running_stats = batch._predict(xb), running._predict(xb)
+    assert_same(buffers, dict(learn.model.named_buffers()))
+    learn.model.eval()
+    with torch.no_grad():
+        assert torch.equal(with_running_stats, learn.model(xb))
+    assert not torch.allclose(with_batch_stats, with_running_stats)
+    with pytest.raises(ValueError, match="bn_stats must be one of"):
+        RangeTest(bn_stats="frozen")

@@ -165,3 +165,12 @@ def test_range_test_result(results_dir):
     assert len(list((results_dir / "cpu").glob("run-finder-*.json"))) == 1
     with pytest.raises(ValueError, match="scale must be one of"):
         range_test(config, scale="log")
+
+
+def test_bench_prints_throughputs_and_ratios(capsys):
+    from helpers import bench
+    learner, hand, standard = bench.main(["--iters", "2", "--warmup", "1", "--bs", "32", "--depth", "8"])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert all(x > 0 for x in (learner, hand, standard))
+    assert [line.split()[0] for line in out[1:4]] == ["learner", "hand", "standard"]
+    assert out[-1] == f"ratios learner/hand={learner / hand:.2f} learner/standard={learner / standard:.2f}"

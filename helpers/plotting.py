@@ -1,0 +1,86 @@
+"""Plots in one style for every chapter: titles, labelled axes, legends, one colour cycle."""
+import matplotlib.pyplot as plt
+import numpy as np
+
+STYLE = {
+    "figure.figsize": (10, 4), "figure.dpi": 100, "savefig.dpi": 120,
+    "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.titlesize": 12, "axes.labelsize": 11, "legend.fontsize": 9, "legend.frameon": False,
+    "axes.prop_cycle": plt.cycler(color=plt.get_cmap("tab10").colors),
+}
+
+
+def use_book_style():
+    plt.rcParams.update(STYLE)
+
+
+def smooth(values, beta=0.98):
+    """fastai's smoothing of a loss curve: a debiased exponential moving average."""
+    out, avg = [], 0.0
+    for i, v in enumerate(values):
+        avg = beta * avg + (1 - beta) * v
+        out.append(avg / (1 - beta ** (i + 1)))
+    return np.array(out)
+
+
+def show_images(images, labels, classes, title, ncols=8):
+    """A grid of uint8 images (N x C x H x W) with their class names."""
+    n = len(images)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.3 * ncols, 1.8 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, img, y in zip(axes.flat, images, labels):
+        img = img.permute(1, 2, 0).numpy()
+        ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray", vmin=0, vmax=255)
+        ax.set_title(classes[int(y)], fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_schedule(ax_lr, ax_mom, result, label=None):
+    """Learning rate and momentum against iterations for one run."""
+    it = result["history"]["iteration"]
+    steps = np.arange(1, len(it["lr"]) + 1)
+    ax_lr.plot(steps, it["lr"], label=label)
+    ax_lr.set(title="Learning rate schedule", xlabel="iteration", ylabel="learning rate")
+    if any(m is not None for m in it["mom"]):
+        ax_mom.plot(steps, it["mom"], label=label)
+    ax_mom.set(title="Momentum schedule", xlabel="iteration", ylabel="momentum")
+
+
+def plot_losses(ax, result, label, color=None, beta=0.9):
+    """Smoothed training loss per iteration and validation loss per epoch, in one colour."""
+    it, ep = result["history"]["iteration"], result["history"]["epoch"]
+    per_epoch = len(it["loss"]) / max(len(ep["epoch"]), 1)
+    line, = ax.plot(np.arange(1, len(it["loss"]) + 1), smooth(it["loss"], beta), alpha=0.7,
+                    color=color, label=f"{label}: training (smoothed)")
+    ax.plot(np.array(ep["epoch"]) * per_epoch, ep["valid_loss"], "o--", color=line.get_color(),
+            label=f"{label}: validation")
+    ax.set(title="Loss during training", xlabel="iteration", ylabel="cross-entropy loss")
+    ax.legend()
+
+
+def plot_range_test(ax, finder, label="", smoothed=True, beta=0.98, metric=None):
+    """Training and validation loss (or a validation metric) against the learning rate."""
+    lrs = finder["lr"]
+    train = finder["train_loss_smooth"] if smoothed else finder["train_loss"]
+    valid = smooth(finder["valid_loss"], beta) if smoothed else finder["valid_loss"]
+    prefix = f"{label}: " if label else ""
+    ax.plot(lrs, train, label=prefix + "training loss" + (" (smoothed)" if smoothed else ""))
+    ax.plot(lrs, valid, label=prefix + "validation loss" + (" (smoothed)" if smoothed else ""))
+    ax.set_xscale("log" if finder["finder"]["scale"] == "exp" else "linear")
+    finite = [v for v in list(train) + list(valid) if np.isfinite(v)]
+    ax.set_ylim(min(finite) * 0.9, 1.3 * max(train[0], valid[0]))  # diverged losses go off the top
+    ax.set(title="LR range test", xlabel="learning rate", ylabel="cross-entropy loss")
+    if metric:
+        twin = ax.twinx()
+        values = finder["valid_metrics"][metric]
+        twin.plot(lrs, smooth(values, beta) if smoothed else values, color="grey", ls=":",
+                  label=prefix + f"validation {metric}" + (" (smoothed)" if smoothed else ""))
+        twin.set_ylabel(f"validation {metric}")
+        handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+        ax.legend(handles=handles)
+    else:
+        ax.legend()

@@ -1,0 +1,53 @@
+"""`python -m helpers.reproduce [notebook ...]`: execute the book's chapters in order, in place.
+
+Used by `make reproduce` (cpu profile, results recomputed): a progress bar per chapter shows
+which cell is running; each notebook is saved with its new outputs when it finishes.
+"""
+import argparse
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+from fastprogress.fastprogress import progress_bar
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toc_notebooks():
+    """The chapters' notebooks in the order of `_toc.yml`."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", [toc]) for c in part.get("chapters", [])]
+    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
+
+
+def execute(path, timeout=3600):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.time()
+    with client.setup_kernel():
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        bar = progress_bar(code)
+        bar.comment = path.name
+        for i in bar:
+            client.execute_cell(nb.cells[i], i)
+    nbformat.write(nb, path)
+    return time.time() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every chapter in _toc.yml")
+    args = parser.parse_args(argv)
+    total = 0.0
+    for path in args.notebooks or toc_notebooks():
+        seconds = execute(path.resolve())
+        total += seconds
+        print(f"{path.name}: {seconds / 60:.1f} min")
+    print(f"total: {total / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
