@@ -8,9 +8,9 @@ per second for each:
 The last line is `ratios learner/hand=R1 learner/standard=R2`.
 """
 import argparse
+import statistics
 import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
 import torch
@@ -19,14 +19,13 @@ from fastai.callback.core import Callback, CancelFitException
 from fastai.data.block import CategoryBlock, DataBlock
 from fastai.data.transforms import GrandparentSplitter, Normalize, get_image_files, parent_label
 from fastai.learner import Learner
-from fastai.optimizer import SGD
 from fastai.vision.augment import CropPad, FlipItem, RandomCrop
 from fastai.vision.core import PILImageBW
 from fastai.vision.data import ImageBlock
 from PIL import Image
 
 from .data import channel_stats, get_dls, load_arrays
-from .experiments import default_device
+from .experiments import default_device, opt_func
 from .models import resnet
 
 LR, MOM, WD = 0.05, 0.9, 1e-4
@@ -62,7 +61,7 @@ def sync(device):
 
 def time_learner(dls, model, warmup, iters):
     watch = StopWatch(warmup, iters)
-    learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=partial(SGD, mom=MOM), lr=LR, wd=WD, cbs=watch)
+    learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=opt_func("sgd", MOM), lr=LR, wd=WD, cbs=watch)
     n_epoch = (warmup + iters) // len(dls.train) + 1
     with learn.no_bar(), learn.no_logging():
         learn.fit(n_epoch, lr=LR)
@@ -111,28 +110,36 @@ def standard_dls(folder, bs, device):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--iters", type=int, default=30, help="timed iterations per way")
+    parser.add_argument("--iters", type=int, default=30, help="timed iterations per measurement")
     parser.add_argument("--warmup", type=int, default=3, help="untimed iterations first")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="measurements per way, interleaved; the median counts (the machines are noisy)")
     parser.add_argument("--bs", type=int, default=128)
     parser.add_argument("--depth", type=int, default=20)
     args = parser.parse_args(argv)
     device = default_device()
     n_train = args.bs * (args.warmup + args.iters)
     torch.manual_seed(0)
-
     dls = get_dls("fashion_mnist", n_train=n_train, n_valid=256, bs=args.bs, device=device)
-    learner = time_learner(dls, resnet(args.depth, 10, 1).to(device), args.warmup, args.iters)
-    hand = time_hand_loop(dls.train, resnet(args.depth, 10, 1).to(device), args.warmup, args.iters, device)
+    speeds = {"learner": [], "hand": [], "standard": []}
     with tempfile.TemporaryDirectory() as tmp:
         write_pngs(Path(tmp), n_train)
-        model = resnet(args.depth, 10, 1).to(device, memory_format=torch.contiguous_format)
-        standard = time_learner(standard_dls(Path(tmp), args.bs, device), model, args.warmup, args.iters)
+        files = standard_dls(Path(tmp), args.bs, device)
+        for _ in range(args.repeats):
+            speeds["learner"].append(time_learner(dls, resnet(args.depth, 10, 1).to(device), args.warmup, args.iters))
+            speeds["hand"].append(time_hand_loop(dls.train, resnet(args.depth, 10, 1).to(device),
+                                                 args.warmup, args.iters, device))
+            model = resnet(args.depth, 10, 1).to(device, memory_format=torch.contiguous_format)
+            speeds["standard"].append(time_learner(files, model, args.warmup, args.iters))
 
-    print(f"device: {device}, ResNet-{args.depth}, batch {args.bs}, {args.iters} timed iterations")
-    for name, ips in (("learner", learner), ("hand", hand), ("standard", standard)):
-        print(f"{name:9s} {ips:10.0f} images/s")
-    print(f"ratios learner/hand={learner / hand:.2f} learner/standard={learner / standard:.2f}")
-    return learner, hand, standard
+    print(f"device: {device}, ResNet-{args.depth}, batch {args.bs}, {args.iters} timed iterations, "
+          f"median of {args.repeats}")
+    median = {name: statistics.median(values) for name, values in speeds.items()}
+    for name, values in speeds.items():
+        print(f"{name:9s} {median[name]:10.0f} images/s   (all: {', '.join(f'{v:.0f}' for v in values)})")
+    print(f"ratios learner/hand={median['learner'] / median['hand']:.2f} "
+          f"learner/standard={median['learner'] / median['standard']:.2f}")
+    return median["learner"], median["hand"], median["standard"]
 
 
 if __name__ == "__main__":

@@ -160,7 +160,8 @@ def find_lr(learn, start_lr=1e-7, end_lr=10, num_it=100, scale="exp", stop_div=T
     if opt is None:
         learn.opt = None
     else:
-        learn.opt.hypers = hypers
+        for name in hypers[0]:
+            learn.opt.set_hyper(name, [h[name] for h in hypers])
     if generator is not None:
         generator.set_state(streams[0])
     torch.set_rng_state(streams[1])

@@ -205,7 +205,7 @@ def random_crop(x, pad, generator):
     """Zero-pad a uint8 batch by `pad` and crop each image back to its size at a random offset."""
     n, c, h, w = x.shape
     padded = F.pad(x, (pad, pad, pad, pad))
-    dy, dx = torch.randint(0, 2 * pad + 1, (2, n), generator=generator).to(x.device)
+    dy, dx = torch.randint(0, 2 * pad + 1, (2, n), generator=generator, device=x.device)
     rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]
     cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]
     chans = torch.arange(c, device=x.device)[None, :, None, None]
@@ -214,7 +214,7 @@ def random_crop(x, pad, generator):
 
 def random_flip(x, generator):
     """Flip each image of the batch left-right with probability 1/2."""
-    flip = (torch.rand(len(x), generator=generator) < 0.5).to(x.device)
+    flip = torch.rand(len(x), generator=generator, device=x.device) < 0.5
     return torch.where(flip[:, None, None, None], x.flip(3), x)
 
 
@@ -227,7 +227,7 @@ class TensorLoader:
         self.x, self.y, self.bs = x, y, bs
         self.mean, self.std = mean.view(1, -1, 1, 1), std.view(1, -1, 1, 1)
         self.shuffle, self.drop_last, self.pad, self.flip, self.seed = shuffle, drop_last, pad, flip, seed
-        self.generator = torch.Generator().manual_seed(seed)
+        self.device = None
         self.to(device or x.device)
 
     @property
@@ -242,10 +242,13 @@ class TensorLoader:
         return self.n // self.bs if self.drop_last else -(-self.n // self.bs)
 
     def to(self, device):
-        if device is not None:
+        """Move the data to `device`; the random stream (shuffling, augmentation) lives there too
+        and starts again from the seed when the device changes."""
+        if device is not None and torch.device(device) != self.device:
             self.device = torch.device(device)
             self.x, self.y = self.x.to(self.device), self.y.to(self.device)
             self.mean, self.std = self.mean.to(self.device), self.std.to(self.device)
+            self.generator = torch.Generator(device=self.device).manual_seed(self.seed)
         return self
 
     def new(self, **changes):
@@ -267,8 +270,8 @@ class TensorLoader:
         return xb.contiguous(memory_format=torch.channels_last)
 
     def __iter__(self):
-        order = (torch.randperm(self.n, generator=self.generator) if self.shuffle
-                 else torch.arange(self.n)).to(self.device)
+        order = (torch.randperm(self.n, generator=self.generator, device=self.device) if self.shuffle
+                 else torch.arange(self.n, device=self.device))
         for i in range(len(self)):
             idx = order[i * self.bs:(i + 1) * self.bs]
             yield self.normalize(self.augment(self.x[idx])), self.y[idx]

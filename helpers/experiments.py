@@ -17,7 +17,7 @@ import torch.nn as nn
 from fastai.callback.schedule import ParamScheduler, SchedNo, combine_scheds
 from fastai.learner import Learner
 from fastai.metrics import accuracy
-from fastai.optimizer import SGD, Adam, RMSProp
+from fastai.optimizer import OptimWrapper
 from fastai.torch_core import set_seed
 
 from .cache import cached
@@ -27,8 +27,19 @@ from .models import HEADS, resnet
 from .profiles import get_profile
 from .provenance import provenance
 
+# Part of every cached result's key: bump it when a change of the training code alters results,
+# so that the committed results stop matching and the site build asks for `make reproduce`.
+ENGINE_VERSION = 2
 SCHEDULES = ("one_cycle", "constant", "step")
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSProp}
+# PyTorch's optimizers, wrapped for fastai (whose schedulers then drive lr, momentum and weight
+# decay). Their weight decay is the papers' L2 penalty, except AdamW's, which is decoupled.
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+
+
+def opt_func(name, mom):
+    """A fastai `opt_func` for PyTorch's optimizer `name`; `mom` is SGD's momentum or Adam's beta1."""
+    kwargs = {"momentum": mom} if name == "sgd" else {"betas": (mom, 0.999)}
+    return partial(OptimWrapper, opt=OPTIMIZERS[name], **kwargs)
 
 
 @dataclass(frozen=True)
@@ -122,9 +133,8 @@ def build_learner(config, cbs=(), device=None):
     dls = get_dls(config.dataset, config.n_train, config.n_valid, config.batch_size,
                   seed=config.seed, augment=config.augment, device=device)
     model = resnet(config.depth, len(info.classes), info.channels, config.head).to(device)
-    opt_func = partial(OPTIMIZERS[config.opt], mom=config.mom)
     path = Path(tempfile.gettempdir()) / "book-learner"
-    return Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=opt_func,
+    return Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=opt_func(config.opt, config.mom),
                    metrics=accuracy, lr=config.lr, wd=config.wd, path=path, cbs=list(cbs))
 
 
@@ -178,7 +188,8 @@ def train(config, cbs=()):
 
 def run(config):
     """The result of training `config`: from `book/results/<profile>/` when cached."""
-    return cached(config.profile, config.name, asdict(config), lambda: train(config)[0])
+    spec = {"config": asdict(config), "engine": ENGINE_VERSION}
+    return cached(config.profile, config.name, spec, lambda: train(config)[0])
 
 
 def range_test(config, start_lr=1e-5, end_lr=10.0, num_it=None, scale="exp", stop_div=True, bn_stats="batch"):
@@ -204,4 +215,5 @@ def range_test(config, start_lr=1e-5, end_lr=10.0, num_it=None, scale="exp", sto
             "provenance": provenance(config.profile, learn.dls.device, time.time() - start),
         }
 
-    return cached(config.profile, f"{config.name}-finder", {"config": asdict(config), "finder": finder}, compute)
+    spec = {"config": asdict(config), "finder": finder, "engine": ENGINE_VERSION}
+    return cached(config.profile, f"{config.name}-finder", spec, compute)

@@ -48,7 +48,7 @@ def test_find_lr_restores_model_and_optimizer_exactly():
     model_after, opt_after = state(learn)
     assert_same(before[0], model_after)
     assert_same(before[1], opt_after)
-    assert any(len(s) for s in opt_after["state"])  # there was optimizer state to lose
+    assert any(s.get("momentum_buffer") is not None for s in opt_after["state"].values())  # state to lose
 
 
 def test_training_after_find_lr_is_the_training_without_it():

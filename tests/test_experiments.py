@@ -169,7 +169,7 @@ def test_range_test_result(results_dir):
 
 def test_bench_prints_throughputs_and_ratios(capsys):
     from helpers import bench
-    learner, hand, standard = bench.main(["--iters", "2", "--warmup", "1", "--bs", "32", "--depth", "8"])
+    learner, hand, standard = bench.main(["--iters", "2", "--warmup", "1", "--repeats", "1", "--bs", "32", "--depth", "8"])
     out = capsys.readouterr().out.strip().splitlines()
     assert all(x > 0 for x in (learner, hand, standard))
     assert [line.split()[0] for line in out[1:4]] == ["learner", "hand", "standard"]
