@@ -1,0 +1,58 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import plotting, reproduce  # noqa: E402
+from helpers.experiments import make_config, range_test, run  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def finder():
+    return range_test(make_config("smoke", n_train=256, batch_size=32), start_lr=1e-4, end_lr=1.0,
+                      num_it=20, stop_div=False)
+
+
+def test_smooth_is_fastais_smoothing(finder):
+    # the Recorder's smoothed loss (beta 0.98) against ours, computed from the raw losses
+    assert plotting.smooth(finder["train_loss"], 0.98) == pytest.approx(finder["train_loss_smooth"], rel=1e-5)
+    assert plotting.smooth([1.0, 1.0, 1.0]) == pytest.approx([1.0, 1.0, 1.0])  # debiased
+
+
+def labelled(ax):
+    return ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_range_test_plot_is_labelled(finder):
+    plotting.use_book_style()
+    fig, ax = plt.subplots()
+    plotting.plot_range_test(ax, finder, metric="accuracy")
+    assert labelled(ax) and ax.get_xscale() == "log"
+    assert len(ax.get_legend().get_texts()) == 3
+    plt.close(fig)
+
+
+def test_history_plots_are_labelled():
+    result = run(make_config("smoke", n_train=256, batch_size=64, epochs=2, mom_min=0.85))
+    fig, (a, b, c) = plt.subplots(1, 3)
+    plotting.plot_schedule(a, b, result)
+    plotting.plot_losses(c, result, "seed 0")
+    assert all(labelled(ax) for ax in (a, b, c))
+    assert np.allclose(c.lines[0].get_ydata(), plotting.smooth(result["history"]["iteration"]["loss"], 0.9))
+    assert len(c.get_legend().get_texts()) == 2
+    plt.close(fig)
+
+
+def test_show_images_titles_each_image():
+    import torch
+    fig = plotting.show_images(torch.zeros(3, 1, 28, 28, dtype=torch.uint8), [0, 1, 2], ("a", "b", "c"), "title")
+    assert fig._suptitle.get_text() == "title"
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["a", "b", "c"]
+    plt.close(fig)
+
+
+def test_reproduce_follows_the_table_of_contents():
+    names = [p.name for p in reproduce.toc_notebooks()]
+    assert names and names[0] == "engine.ipynb"
