@@ -26,19 +26,24 @@ from .data import dataset_info, get_dls
 from .models import HEADS, resnet
 from .profiles import get_profile
 from .provenance import provenance
+from .schedules import CLR_MODES, clr_schedule
 
 # Part of every cached result's key: bump it when a change of the training code alters results,
 # so that the committed results stop matching and the site build asks for `make reproduce`.
 ENGINE_VERSION = 2
-SCHEDULES = ("one_cycle", "constant", "step")
+SCHEDULES = ("one_cycle", "constant", "step") + CLR_MODES
 # PyTorch's optimizers, wrapped for fastai (whose schedulers then drive lr, momentum and weight
 # decay). Their weight decay is the papers' L2 penalty, except AdamW's, which is decoupled.
-OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+              "adamax": torch.optim.Adamax, "rmsprop": torch.optim.RMSprop,
+              "adagrad": torch.optim.Adagrad, "adadelta": torch.optim.Adadelta}
+WITH_MOMENTUM = ("sgd", "adam", "adamw", "adamax")  # `mom` is SGD's momentum or Adam's beta1
 
 
 def opt_func(name, mom):
-    """A fastai `opt_func` for PyTorch's optimizer `name`; `mom` is SGD's momentum or Adam's beta1."""
-    kwargs = {"momentum": mom} if name == "sgd" else {"betas": (mom, 0.999)}
+    """A fastai `opt_func` for PyTorch's optimizer `name` at its default settings, with `mom` as
+    SGD's momentum or the Adam family's beta1; the others have no momentum to set."""
+    kwargs = {"momentum": mom} if name == "sgd" else {"betas": (mom, 0.999)} if name in WITH_MOMENTUM else {}
     return partial(OptimWrapper, opt=OPTIMIZERS[name], **kwargs)
 
 
@@ -63,6 +68,9 @@ class Config:
     step_factor: float = 0.1          # ... by this factor
     mom: float = 0.9                  # momentum (Adam: beta1); one_cycle starts and ends here
     mom_min: float = None             # one_cycle: cycle momentum down to this value, if set
+    base_lr: float = None             # cyclical (triangular, ...): the lower bound; lr is the upper
+    step_epochs: float = 2.0          # cyclical: length of a half cycle, in epochs
+    clr_gamma: float = 1.0            # exp_range: amplitude factor per iteration
     wd: float = 1e-4
     opt: str = "sgd"
     seed: int = 0
@@ -97,6 +105,12 @@ def check_config(c):
     _check(all(0 < s < 1 for s in c.steps) and list(c.steps) == sorted(set(c.steps)),
            "steps", "increasing fractions in (0, 1)", c.steps)
     _check(0 < c.step_factor < 1, "step_factor", "in (0, 1)", c.step_factor)
+    _check(c.schedule not in CLR_MODES or (c.base_lr is not None and 0 < c.base_lr < c.lr), "base_lr",
+           "set, with 0 < base_lr < lr, for a cyclical schedule", c.base_lr)
+    _check(c.step_epochs > 0, "step_epochs", "> 0", c.step_epochs)
+    _check(0 < c.clr_gamma <= 1, "clr_gamma", "in (0, 1]", c.clr_gamma)
+    _check(c.schedule != "one_cycle" or c.opt in WITH_MOMENTUM, "opt",
+           f"one of {WITH_MOMENTUM} for one_cycle, which cycles the momentum", c.opt)
     for arg in ("n_train", "n_valid", "batch_size", "epochs"):
         value = getattr(c, arg)
         _check(value is None or (isinstance(value, int) and value >= (0 if arg.startswith("n_") else 1)),
@@ -146,6 +160,12 @@ def fit(learn, config):
                             pct_start=config.pct_start, moms=moms)
     elif config.schedule == "constant":
         learn.fit(config.epochs, config.lr)
+    elif config.schedule in CLR_MODES:
+        per_epoch = len(learn.dls.train)
+        step_size = max(1, round(config.step_epochs * per_epoch))
+        schedule = clr_schedule(config.epochs * per_epoch, config.base_lr, config.lr, step_size,
+                                config.schedule, config.clr_gamma)
+        learn.fit(config.epochs, cbs=ParamScheduler({"lr": schedule}))
     else:
         bounds = (0,) + tuple(config.steps) + (1,)
         pcts = [b - a for a, b in zip(bounds, bounds[1:])]

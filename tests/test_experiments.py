@@ -174,3 +174,18 @@ def test_bench_prints_throughputs_and_ratios(capsys):
     assert all(x > 0 for x in (learner, hand, standard))
     assert [line.split()[0] for line in out[1:4]] == ["learner", "hand", "standard"]
     assert out[-1] == f"ratios learner/hand={learner / hand:.2f} learner/standard={learner / standard:.2f}"
+
+
+@pytest.mark.parametrize("opt", ["adagrad", "adadelta", "rmsprop", "adamax", "adam", "adamw"])
+def test_every_optimizer_trains(opt):
+    result = run(make_config("smoke", **TINY, schedule="constant", opt=opt, lr=0.01))
+    assert result["diverged_at"] is None and len(result["history"]["iteration"]["lr"]) == 4
+
+
+def test_one_cycle_needs_momentum_and_clr_needs_bounds():
+    with pytest.raises(ValueError, match="opt must be one of .* for one_cycle"):
+        make_config("smoke", opt="adagrad")
+    with pytest.raises(ValueError, match="base_lr must be set"):
+        make_config("smoke", schedule="triangular", lr=0.1)
+    with pytest.raises(ValueError, match="base_lr must be set"):
+        make_config("smoke", schedule="triangular", lr=0.1, base_lr=0.2)
