@@ -7,6 +7,7 @@ again and overwrite). The ``smoke`` profile never reads or writes results.
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def spec_key(spec):
 
 def result_path(profile, name, spec):
     return RESULTS_DIR / profile / f"{name}-{spec_key(spec)}.json"
+
+
+def load_named(profile, name):
+    """Every cached result saved under `name` in `profile` (any configuration), oldest first."""
+    paths = sorted((RESULTS_DIR / profile).glob(f"{name}-*.json"), key=lambda p: p.stat().st_mtime)
+    return [load_json(p) for p in paths if re.fullmatch(re.escape(name) + r"-[0-9a-f]{12}\.json", p.name)]
 
 
 def save_json(path, data):

@@ -84,3 +84,17 @@ def plot_range_test(ax, finder, label="", smoothed=True, beta=0.98, metric=None)
         ax.legend(handles=handles)
     else:
         ax.legend()
+
+
+def plot_epoch_curves(ax, results, title, metric="loss"):
+    """Training and validation curves per epoch, one thin line per seed (training loss is the
+    epoch's average, validation after the epoch)."""
+    for i, r in enumerate(results):
+        ep = r["history"]["epoch"]
+        if metric == "loss":
+            ax.plot(ep["epoch"], ep["train_loss"], color="C0", alpha=0.8, label="training" if i == 0 else None)
+            ax.plot(ep["epoch"], ep["valid_loss"], color="C1", alpha=0.8, label="validation" if i == 0 else None)
+        else:
+            ax.plot(ep["epoch"], ep[metric], color="C2", alpha=0.8, label=f"validation {metric}" if i == 0 else None)
+    ax.set(title=title, xlabel="epoch", ylabel="cross-entropy loss" if metric == "loss" else metric)
+    ax.legend(title=f"{len(results)} seeds, one line each")

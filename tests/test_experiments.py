@@ -189,3 +189,12 @@ def test_one_cycle_needs_momentum_and_clr_needs_bounds():
         make_config("smoke", schedule="triangular", lr=0.1)
     with pytest.raises(ValueError, match="base_lr must be set"):
         make_config("smoke", schedule="triangular", lr=0.1, base_lr=0.2)
+
+
+def test_load_named_finds_every_configuration_of_a_name(results_dir):
+    from helpers.cache import load_named
+    cached("cpu", "exp", {"a": 1}, lambda: {"v": 1})
+    cached("cpu", "exp", {"a": 2}, lambda: {"v": 2})
+    cached("cpu", "exp-finder", {"a": 1}, lambda: {"v": 3})
+    assert sorted(r["v"] for r in load_named("cpu", "exp")) == [1, 2]
+    assert load_named("cpu", "nothing") == []
