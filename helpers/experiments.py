@@ -4,6 +4,7 @@ Sizes (dataset, depth, subset, batch size, epochs) come from the profile unless 
 them, so a chapter states only what it varies. Results are cached as JSON (see `helpers.cache`).
 """
 import math
+import numbers
 import os
 import tempfile
 import time
@@ -77,7 +78,15 @@ class Config:
     augment: bool = True
 
     def __post_init__(self):
+        for name in FLOAT_FIELDS:  # numpy scalars (from a pandas table, say) become plain floats
+            value = getattr(self, name)
+            if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                object.__setattr__(self, name, float(value))
         check_config(self)
+
+
+FLOAT_FIELDS = ("lr", "pct_start", "div", "div_final", "step_factor", "mom", "mom_min", "base_lr",
+                "step_epochs", "clr_gamma", "wd")
 
 
 def _check(ok, arg, allowed, value):

@@ -26,7 +26,7 @@ class Profile:
 
 PROFILES = {
     "smoke": Profile("smoke", "fashion_mnist", depth=8, n_train=512, n_valid=256,
-                     batch_size=64, epochs=1, seeds=(0, 1), finder_iters=12),
+                     batch_size=64, epochs=1, seeds=(0, 1), finder_iters=40),
     "cpu": Profile("cpu", "fashion_mnist", depth=8, n_train=10_000, n_valid=2_000,
                    batch_size=128, epochs=4, seeds=(0, 1, 2), finder_iters=100),
     "paper": Profile("paper", "cifar10", depth=56, n_train=50_000, n_valid=10_000,

@@ -198,3 +198,9 @@ def test_load_named_finds_every_configuration_of_a_name(results_dir):
     cached("cpu", "exp-finder", {"a": 1}, lambda: {"v": 3})
     assert sorted(r["v"] for r in load_named("cpu", "exp")) == [1, 2]
     assert load_named("cpu", "nothing") == []
+
+
+def test_numpy_numbers_become_plain_floats():
+    import numpy as np
+    config = make_config("smoke", lr=np.float64(0.2), wd=np.float32(1e-4))
+    assert type(config.lr) is float and type(config.wd) is float and config.lr == 0.2
