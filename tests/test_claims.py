@@ -71,3 +71,33 @@ def test_valley_suggests_about_ten_times_smaller_rates():
     lr = {m: np.median([r["config"]["lr"] for r in named(name)]) for m, name in SUGGESTED.items()}
     assert lr["valley"] * 3 < min(lr["slide"], lr["minimum/10"], lr["steep"])
     assert lr["loss minimum"] > 2 * max(lr["slide"], lr["minimum/10"], lr["steep"])
+
+
+# ---- chapter "Cyclical learning rates and adaptive optimizers"
+CLR_RUNS = {"clr": "clr-triangular", "fixed": "clr-fixed", "Adagrad": "clr-adagrad",
+            "Adadelta": "clr-adadelta", "RMSprop": "clr-rmsprop", "Adam": "clr-adam",
+            "Adamax": "clr-adamax"}
+ADAPTIVE = ("Adagrad", "Adadelta", "RMSprop", "Adam", "Adamax")
+
+
+def test_clr_has_the_best_mean_accuracy_and_beats_the_fixed_rate_beyond_the_spread():
+    acc = {k: accuracies(v) for k, v in CLR_RUNS.items()}
+    assert max(acc, key=lambda k: acc[k].mean()) == "clr"
+    gap = acc["clr"].mean() - acc["fixed"].mean()
+    assert gap > max(acc["clr"].std(ddof=1), acc["fixed"].std(ddof=1))
+
+
+def test_clr_and_the_best_adaptive_optimizer_adagrad_are_within_the_spread():
+    acc = {k: accuracies(v) for k, v in CLR_RUNS.items()}
+    assert max(ADAPTIVE, key=lambda k: acc[k].mean()) == "Adagrad"
+    gap = acc["clr"].mean() - acc["Adagrad"].mean()
+    assert 0 < gap < 1.5 * max(acc["clr"].std(ddof=1), acc["Adagrad"].std(ddof=1))
+
+
+def test_clr_accuracy_peaks_at_the_end_of_each_cycle():
+    runs = named("clr-triangular")
+    per_epoch = np.mean([r["history"]["epoch"]["accuracy"] for r in runs], axis=0)
+    cycle_ends = [i for i in range(1, len(per_epoch), 2)]  # step of one epoch: a cycle is two
+    assert all(per_epoch[i] > per_epoch[i - 1] for i in cycle_ends)
+    assert all(per_epoch[i] > per_epoch[i + 1] for i in cycle_ends if i + 1 < len(per_epoch))
+    assert runs[0]["config"]["step_epochs"] == 1
