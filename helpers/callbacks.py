@@ -109,13 +109,13 @@ class RangeTest(LRFinder):
 
     def before_fit(self):
         super().before_fit()
-        self.valid_batches = None
+        self.valid_batches = iter(self.dls.valid)
         self.train_losses, self.valid_losses, self.valid_metrics = [], [], {}
 
     def _next_valid_batch(self):
         try:
             return next(self.valid_batches)
-        except (StopIteration, TypeError):
+        except StopIteration:  # start the validation set again
             self.valid_batches = iter(self.dls.valid)
             return next(self.valid_batches)
 
