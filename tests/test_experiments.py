@@ -155,6 +155,7 @@ def test_interrupted_write_leaves_no_half_file(tmp_path, monkeypatch):
         save_json(path, {"new": True})
     assert json.loads(path.read_text()) == {"old": True}
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary left behind
+    assert path.stat().st_mode & 0o777 == 0o644
 
 
 def test_range_test_result(results_dir):
