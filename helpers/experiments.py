@@ -22,17 +22,18 @@ from fastai.optimizer import OptimWrapper
 from fastai.torch_core import set_seed
 
 from .cache import cached
-from .callbacks import IterationLog, RangeTest, find_lr
+from .callbacks import GradientStats, IterationLog, RangeTest, find_lr
 from .data import dataset_info, get_dls
 from .models import HEADS, resnet
 from .profiles import get_profile
 from .provenance import provenance
-from .schedules import CLR_MODES, clr_schedule
+from .schedules import CLR_MODES, clr_schedule, linear_one_cycle
 
 # Part of every cached result's key: bump it when a change of the training code alters results,
 # so that the committed results stop matching and the site build asks for `make reproduce`.
 ENGINE_VERSION = 2
-SCHEDULES = ("one_cycle", "constant", "step") + CLR_MODES
+SCHEDULES = ("one_cycle", "linear_cycle", "constant", "step") + CLR_MODES
+CYCLES = ("one_cycle", "linear_cycle")  # they cycle the momentum too
 # PyTorch's optimizers, wrapped for fastai (whose schedulers then drive lr, momentum and weight
 # decay). Their weight decay is the papers' L2 penalty, except AdamW's, which is decoupled.
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
@@ -63,8 +64,9 @@ class Config:
     schedule: str = "one_cycle"
     lr: float = 0.1
     pct_start: float = 0.25           # one_cycle: fraction of the run spent warming up
-    div: float = 25.0                 # one_cycle: start LR = lr / div
-    div_final: float = 1e4            # one_cycle: final LR = lr / div_final
+                                      # (linear_cycle: rising, and as much again falling)
+    div: float = 25.0                 # one_cycle, linear_cycle: start LR = lr / div
+    div_final: float = 1e4            # one_cycle, linear_cycle: final LR = lr / div_final
     steps: tuple = (0.5, 0.75)        # step: fractions of the run where the LR drops ...
     step_factor: float = 0.1          # ... by this factor
     mom: float = 0.9                  # momentum (Adam: beta1); one_cycle starts and ends here
@@ -118,8 +120,12 @@ def check_config(c):
            "set, with 0 < base_lr < lr, for a cyclical schedule", c.base_lr)
     _check(c.step_epochs > 0, "step_epochs", "> 0", c.step_epochs)
     _check(0 < c.clr_gamma <= 1, "clr_gamma", "in (0, 1]", c.clr_gamma)
-    _check(c.schedule != "one_cycle" or c.opt in WITH_MOMENTUM, "opt",
-           f"one of {WITH_MOMENTUM} for one_cycle, which cycles the momentum", c.opt)
+    _check(c.schedule not in CYCLES or c.opt in WITH_MOMENTUM, "opt",
+           f"one of {WITH_MOMENTUM} for {c.schedule}, which cycles the momentum", c.opt)
+    _check(c.schedule != "linear_cycle" or c.pct_start < 0.5, "pct_start",
+           "below 0.5 for linear_cycle (it rises and falls for pct_start each)", c.pct_start)
+    _check(c.schedule != "linear_cycle" or c.div <= c.div_final, "div",
+           "at most div_final for linear_cycle", c.div)
     for arg in ("n_train", "n_valid", "batch_size", "epochs"):
         value = getattr(c, arg)
         _check(value is None or (isinstance(value, int) and value >= (0 if arg.startswith("n_") else 1)),
@@ -135,6 +141,22 @@ def make_config(profile=None, **overrides):
     if unknown:
         raise ValueError(f"unknown config fields {sorted(unknown)}; allowed: {[f.name for f in fields(Config)]}")
     return Config(**{**sizes, **overrides})
+
+
+# Chapter 1's 1cycle run. Chapters 4-6 vary it and share the variants they have in common.
+BOOK_CYCLE = dict(name="engine-1cycle", schedule="one_cycle", lr=0.4, mom=0.95, mom_min=0.85, wd=1e-4)
+
+
+def cycle_config(profile=None, name=None, **changes):
+    """Chapter 1's 1cycle run (`BOOK_CYCLE`, in `profile`) with `changes`. Unless `name` is given,
+    a variant is named after what it changes (e.g. "cycle-mom0.9-wd0.001"), so chapters that vary
+    the same hyper-parameters share results."""
+    base = make_config(profile, **BOOK_CYCLE)
+    changes = {k: v for k, v in changes.items() if not hasattr(base, k) or getattr(base, k) != v}
+    if name is None and changes:
+        name = "cycle-" + "-".join(f"{k}{v:g}" if isinstance(v, float) else f"{k}{v}"
+                                   for k, v in sorted(changes.items()))
+    return make_config(profile, **{**BOOK_CYCLE, **changes, "name": name or base.name})
 
 
 def progress_enabled():
@@ -167,6 +189,11 @@ def fit(learn, config):
         moms = (config.mom, config.mom_min if config.mom_min is not None else config.mom, config.mom)
         learn.fit_one_cycle(config.epochs, config.lr, div=config.div, div_final=config.div_final,
                             pct_start=config.pct_start, moms=moms)
+    elif config.schedule == "linear_cycle":
+        mom_min = config.mom_min if config.mom_min is not None else config.mom
+        scheds = linear_one_cycle(config.epochs * len(learn.dls.train), config.lr, config.pct_start,
+                                  config.div, config.div_final, (config.mom, mom_min))
+        learn.fit(config.epochs, cbs=ParamScheduler(scheds))
     elif config.schedule == "constant":
         learn.fit(config.epochs, config.lr)
     elif config.schedule in CLR_MODES:
@@ -193,14 +220,15 @@ def quiet(learn):
 
 def train(config, cbs=()):
     """Train once, without the cache; returns (result, learner)."""
-    log = IterationLog()
-    learn = build_learner(config, cbs=[log, *cbs])
+    log, grads = IterationLog(), GradientStats()
+    learn = build_learner(config, cbs=[log, grads, *cbs])
     start = time.time()
     with quiet(learn):
         fit(learn, config)
         names = learn.recorder.metric_names[1:-1]  # without 'epoch' and 'time'
         rows = list(learn.recorder.values)
-        iterations = {"lr": log.lrs, "mom": log.momenta, "loss": log.losses}
+        iterations = {"lr": log.lrs, "mom": log.momenta, "loss": log.losses,
+                      "mean_abs_grad": grads.mean_abs_grads}
         diverged_at = log.diverged_at
         final = learn.validate()  # this starts a new "fit" for every callback: read them first
     epochs = {n: [float(row[i]) for row in rows] for i, n in enumerate(names)}

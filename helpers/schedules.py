@@ -1,9 +1,15 @@
-"""Smith's (2015) cyclical learning rates, as a schedule for fastai's `ParamScheduler`.
+"""Learning-rate schedules that fastai lacks, as schedules for its `ParamScheduler`.
+
+Smith's (2015) cyclical learning rates:
 
 The learning rate moves linearly between `base_lr` and `max_lr` and back, each half cycle
 lasting `step_size` iterations. "triangular" keeps the amplitude, "triangular2" halves it every
 cycle, "exp_range" multiplies it by gamma**iteration. Same formula as
 `torch.optim.lr_scheduler.CyclicLR` (the tests hold the two side by side).
+
+Smith's (2018) linear 1cycle with a final annihilation phase (`three_phase`, `linear_one_cycle`),
+the same as `torch.optim.lr_scheduler.OneCycleLR(three_phase=True, anneal_strategy="linear")`.
+fastai's own `fit_one_cycle` is the two-phase cosine variant and is used as it is.
 """
 import math
 
@@ -31,3 +37,32 @@ def clr_schedule(n_iter, base_lr, max_lr, step_size, mode="triangular", gamma=1.
     def schedule(pos):
         return clr_lr(round(pos * n_iter), base_lr, max_lr, step_size, mode, gamma)
     return schedule
+
+
+def three_phase(iteration, n_iter, pct_start, start, peak, end):
+    """Smith's linear 1cycle (three phases): from `start` to `peak` in the first `pct_start` of
+    `n_iter` iterations, back to `start` in as many, then to `end` in the rest. Phase boundaries
+    and interpolation as in `torch.optim.lr_scheduler.OneCycleLR(three_phase=True,
+    anneal_strategy="linear")`. For the momentum pass (max, min, max)."""
+    if not 0 < pct_start < 0.5:
+        raise ValueError(f"pct_start must be in (0, 0.5) for three phases, got {pct_start}")
+    phases = [(pct_start * n_iter - 1, start, peak), (2 * pct_start * n_iter - 2, peak, start),
+              (n_iter - 1, start, end)]
+    begin = 0
+    for i, (stop, a, b) in enumerate(phases):
+        if iteration <= stop or i == len(phases) - 1:
+            return a + (b - a) * (iteration - begin) / (stop - begin)
+        begin = stop
+
+
+def linear_one_cycle(n_iter, max_lr, pct_start=0.45, div=10.0, div_final=1000.0, moms=(0.95, 0.85)):
+    """Schedules of the training fraction for fastai's `ParamScheduler`: Smith's `use_clr_beta`
+    (and the Keras port's `end_percentage`) cycle. LR: max_lr/div -> max_lr -> max_lr/div, then
+    annihilated to max_lr/div_final in the last 1 - 2*pct_start of the run; momentum: moms[0] ->
+    moms[1] -> moms[0], then held. PyTorch's `final_div_factor` is our div_final / div."""
+    if not 1 <= div <= div_final:
+        raise ValueError(f"div and div_final must satisfy 1 <= div <= div_final, got {div} and {div_final}")
+    lr = lambda pos: three_phase(round(pos * n_iter), n_iter, pct_start, max_lr / div, max_lr, max_lr / div_final)
+    mom = lambda pos: three_phase(round(pos * n_iter), n_iter, pct_start, moms[0], moms[1], moms[0])
+    lr(0)  # check the arguments now
+    return {"lr": lr, "mom": mom}

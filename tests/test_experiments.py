@@ -205,3 +205,20 @@ def test_numpy_numbers_become_plain_floats():
     import numpy as np
     config = make_config("smoke", lr=np.float64(0.2), wd=np.float32(1e-4))
     assert type(config.lr) is float and type(config.wd) is float and config.lr == 0.2
+
+
+# ---- chapter 1's cycle and its named variants
+def test_cycle_config_names_variants_by_what_they_change():
+    from helpers.experiments import BOOK_CYCLE, cycle_config
+    base = cycle_config("smoke")
+    assert base.name == "engine-1cycle" and base.lr == BOOK_CYCLE["lr"] and base.mom_min == 0.85
+    assert cycle_config("smoke", epochs=base.epochs) == base  # a profile default is no change
+    assert cycle_config("smoke", wd=1e-4, mom=0.95) == base
+    variant = cycle_config("smoke", mom=0.9, mom_min=0.9, wd=1e-3)
+    assert variant.name == "cycle-mom0.9-mom_min0.9-wd0.001" and variant.wd == 1e-3
+    assert cycle_config("smoke", wd=1e-3, mom_min=0.9, mom=0.9) == variant  # order does not matter
+    assert cycle_config("smoke", name="x", opt="adam").name == "x"
+    with pytest.raises(ValueError, match="unknown config fields \\['momentum'\\]"):
+        cycle_config("smoke", momentum=0.9)
+    with pytest.raises(ValueError, match="wd must be"):
+        cycle_config("smoke", wd=-1.0)

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from helpers.experiments import make_config, run
-from helpers.schedules import CLR_MODES, clr_lr, clr_schedule
+from helpers.schedules import CLR_MODES, clr_lr, clr_schedule, linear_one_cycle, three_phase
 
 
 @pytest.mark.parametrize("mode", CLR_MODES)
@@ -40,3 +40,45 @@ def test_training_follows_the_cyclical_schedule(mode):
     lrs = run(config)["history"]["iteration"]["lr"]
     assert len(lrs) == 24
     assert lrs == pytest.approx([clr_lr(i, 0.05, 0.3, 4, mode, 0.99) for i in range(24)])
+
+
+@pytest.mark.parametrize("n,pct", [(200, 0.45), (97, 0.3), (1000, 0.4)])
+def test_linear_one_cycle_matches_pytorch_three_phase(n, pct):
+    max_lr, div, div_final, moms = 3.0, 10.0, 1000.0, (0.95, 0.85)
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    reference = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr, total_steps=n, pct_start=pct, anneal_strategy="linear", three_phase=True,
+        div_factor=div, final_div_factor=div_final / div, base_momentum=moms[1], max_momentum=moms[0])
+    lrs, momenta = [], []
+    for _ in range(n):
+        lrs.append(opt.param_groups[0]["lr"])
+        momenta.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        reference.step()
+    scheds = linear_one_cycle(n, max_lr, pct, div, div_final, moms)
+    assert [scheds["lr"](i / n) for i in range(n)] == pytest.approx(lrs, rel=1e-9, abs=1e-12)
+    assert [scheds["mom"](i / n) for i in range(n)] == pytest.approx(momenta, rel=1e-9, abs=1e-12)
+    assert 0.99 * max_lr < max(lrs) <= max_lr and lrs[-1] == pytest.approx(max_lr / div_final)
+
+
+@pytest.mark.parametrize("kw,match", [(dict(pct_start=0.5), "pct_start"), (dict(pct_start=0), "pct_start"),
+                                      (dict(div=0.5), "div"), (dict(div=100, div_final=10), "div")])
+def test_bad_linear_one_cycle_arguments(kw, match):
+    with pytest.raises(ValueError, match=match):
+        linear_one_cycle(**{**dict(n_iter=100, max_lr=1.0), **kw})
+
+
+def test_training_follows_the_linear_cycle():
+    config = make_config("smoke", n_train=512, batch_size=64, epochs=5, schedule="linear_cycle", lr=0.5,
+                         pct_start=0.4, div=10, div_final=1000, mom=0.95, mom_min=0.85)
+    it = run(config)["history"]["iteration"]
+    assert len(it["lr"]) == 40 and len(it["mean_abs_grad"]) == 40
+    assert it["lr"] == pytest.approx([three_phase(i, 40, 0.4, 0.05, 0.5, 0.0005) for i in range(40)])
+    assert it["mom"] == pytest.approx([three_phase(i, 40, 0.4, 0.95, 0.85, 0.95) for i in range(40)])
+    assert all(g > 0 for g in it["mean_abs_grad"])
+
+
+@pytest.mark.parametrize("kw", [dict(pct_start=0.5), dict(div=100, div_final=10), dict(opt="rmsprop")])
+def test_bad_linear_cycle_config(kw):
+    with pytest.raises(ValueError, match="must be"):
+        make_config("smoke", schedule="linear_cycle", **kw)
