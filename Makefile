@@ -11,13 +11,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_ENV := BOOK_PROFILE=cpu BOOK_CACHE=require BOOK_PROGRESS=0
 SMOKE_ENV := BOOK_PROFILE=smoke BOOK_PROGRESS=0
 
-.PHONY: book test setup data unit nbval site reproduce bench clean
+.PHONY: book test setup data unit nbval site browser browser-deps reproduce bench clean
 
 book: setup data
 	$(BUILD_ENV) $(JB) build .
 	@echo "The site is in _build/html/index.html"
 
-test: setup data unit nbval site
+test: setup data unit nbval site browser
 
 setup: $(VENV)/.installed
 
@@ -36,7 +36,7 @@ data: setup
 	$(PY) -m helpers.data
 
 unit: setup data
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests --ignore=tests/browser
 
 nbval: setup data
 	$(SMOKE_ENV) $(PY) -m pytest -q -p no:cacheprovider --nbval book/ \
@@ -45,6 +45,16 @@ nbval: setup data
 site: setup data
 	rm -rf _build
 	$(BUILD_ENV) $(JB) build . -W -n --keep-going
+
+# The built site in headless Chromium (Debian's chromium and chromium-driver): images, internal
+# links, no tracebacks; a screenshot of every page goes to _build/screenshots/.
+browser: site browser-deps
+	$(PY) -m pytest -q -p no:cacheprovider tests/browser
+
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  $(SUDO) apt-get install -y -q chromium chromium-driver || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
 
 reproduce: setup data
 	rm -rf book/results/cpu

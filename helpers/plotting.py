@@ -11,7 +11,43 @@ STYLE = {
 
 
 def use_book_style():
+    """The book's style, and a `plt.show` that refuses a figure without title, axis labels or,
+    where there are several labelled lines, a legend (see `figure_problems`)."""
     plt.rcParams.update(STYLE)
+    if not getattr(plt.show, "checks_figures", False):
+        plt.show = checked_show(plt.show)
+
+
+def figure_problems(fig):
+    """What a figure lacks by the book's standard: for every visible plot, a title (its own or
+    the figure's), labelled axes, and a legend when several lines carry labels."""
+    problems = []
+    suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    for i, ax in enumerate(fig.axes):
+        if not ax.axison or ax.get_label() == "<colorbar>":
+            continue  # image grids and colour bars
+        twin = any(other is not ax and other.bbox.bounds == ax.bbox.bounds for other in fig.axes[:i])
+        if not twin and not (ax.get_title() or suptitle):
+            problems.append(f"plot {i} has no title")
+        if not twin and not ax.get_xlabel():
+            problems.append(f"plot {i} has no x-axis label")
+        if not ax.get_ylabel():
+            problems.append(f"plot {i} has no y-axis label")
+        labelled = [h for h in ax.get_lines() + ax.collections if not h.get_label().startswith("_")]
+        if len(labelled) > 1 and ax.get_legend() is None:
+            problems.append(f"plot {i} has {len(labelled)} labelled lines and no legend")
+    return problems
+
+
+def checked_show(show):
+    def checked(*args, **kwargs):
+        for num in plt.get_fignums():
+            problems = figure_problems(plt.figure(num))
+            if problems:
+                raise ValueError("figure does not meet the book's standard: " + "; ".join(problems))
+        return show(*args, **kwargs)
+    checked.checks_figures = True
+    return checked
 
 
 def smooth(values, beta=0.98):

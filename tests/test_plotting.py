@@ -56,3 +56,25 @@ def test_show_images_titles_each_image():
 def test_reproduce_follows_the_table_of_contents():
     names = [p.name for p in reproduce.toc_notebooks()]
     assert names and names[0] == "engine.ipynb"
+
+
+def test_show_refuses_figures_below_the_book_standard():
+    plt.close("all")
+    plotting.use_book_style()
+    fig, (a, b) = plt.subplots(1, 2)
+    a.plot([1, 2], label="one")
+    a.plot([2, 1], label="two")
+    b.imshow(np.zeros((2, 2)))
+    b.axis("off")  # an image panel needs no labels
+    problems = plotting.figure_problems(fig)
+    assert problems == ["plot 0 has no title", "plot 0 has no x-axis label", "plot 0 has no y-axis label",
+                        "plot 0 has 2 labelled lines and no legend"]
+    with pytest.raises(ValueError, match="book's standard: plot 0 has no title"):
+        plt.show()
+    a.set(title="t", xlabel="x", ylabel="y")
+    a.legend()
+    twin = a.twinx()
+    twin.set_ylabel("y2")  # a twin axis shares the title and x label
+    assert plotting.figure_problems(fig) == []
+    plt.show()  # passes now
+    plt.close("all")

@@ -1,0 +1,128 @@
+"""Linear interpolation between two sets of weights, as in "Exploring loss function topology
+with cyclical learning rates" (2017): theta(a) = (1 - a) * theta1 + a * theta2.
+
+BatchNorm's running mean and variance are buffers and are interpolated with the weights. Beyond
+the segment (a < 0 or a > 1) that is extrapolation, and a running variance can turn negative:
+the normalisation then takes the square root of a negative number and the loss is NaN. The sound
+alternative, `bn="recomputed"`, estimates the statistics of each interpolated model afresh on
+training batches.
+"""
+import time
+from dataclasses import asdict
+
+import torch
+import torch.nn.functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from .cache import cached
+from .callbacks import WeightSnapshots
+from .experiments import ENGINE_VERSION, train
+from .provenance import provenance
+
+BN_MODES = ("interpolated", "recomputed")
+
+
+def interpolate(state1, state2, alpha):
+    """(1 - alpha) * state1 + alpha * state2 for floating-point tensors; integer buffers (such
+    as BatchNorm's batch counter) are taken from state1."""
+    if state1.keys() != state2.keys():
+        raise ValueError("state1 and state2 must come from the same architecture (their keys differ)")
+    return {k: torch.lerp(v, state2[k], alpha) if v.is_floating_point() else v.clone() for k, v in state1.items()}
+
+
+def batchnorms(model):
+    return [m for m in model.modules() if isinstance(m, _BatchNorm)]
+
+
+@torch.no_grad()
+def recompute_bn(model, batches):
+    """Replace every BatchNorm's running statistics by their plain average over `batches`."""
+    norms = batchnorms(model)
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # a cumulative average, not an exponential one
+    model.train()
+    for xb, _ in batches:
+        model(xb)
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    model.eval()
+
+
+@torch.no_grad()
+def evaluate(model, batches):
+    """Mean cross-entropy loss and accuracy of `model` (in eval mode) over `batches`; a
+    non-finite output gives a NaN loss, which is returned, not raised."""
+    model.eval()
+    loss, correct, total = 0.0, 0, 0
+    for xb, yb in batches:
+        out = model(xb)
+        loss += F.cross_entropy(out, yb, reduction="sum").item()
+        correct += (out.argmax(1) == yb).sum().item()
+        total += len(yb)
+    return loss / total, correct / total
+
+
+def loss_along_line(model, state1, state2, alphas, train_batches, valid_batches, bn="interpolated"):
+    """Training and validation loss and accuracy of the interpolated model at each alpha, and
+    the smallest running variance of its BatchNorm layers (negative: the interpolation broke)."""
+    if bn not in BN_MODES:
+        raise ValueError(f"bn must be one of {BN_MODES}, got {bn!r}")
+    rows = {k: [] for k in ("alpha", "train_loss", "train_acc", "valid_loss", "valid_acc", "min_running_var")}
+    for alpha in alphas:
+        model.load_state_dict(interpolate(state1, state2, float(alpha)))
+        if bn == "recomputed":
+            recompute_bn(model, train_batches)
+        rows["alpha"].append(float(alpha))
+        for split, batches in (("train", train_batches), ("valid", valid_batches)):
+            loss, acc = evaluate(model, batches)
+            rows[f"{split}_loss"].append(loss)
+            rows[f"{split}_acc"].append(acc)
+        rows["min_running_var"].append(min(m.running_var.min().item() for m in batchnorms(model)))
+    return rows
+
+
+def fixed_batches(loader, n_images):
+    """The first `n_images` of a loader's data, in order, without augmentation."""
+    plain = loader.new(shuffle=False, pad=0, flip=False)
+    batches = []
+    for xb, yb in plain:
+        batches.append((xb, yb))
+        if sum(len(y) for _, y in batches) >= n_images:
+            break
+    return batches
+
+
+def interpolation(config, pairs, alphas, n_images=2000):
+    """Train `config` once, keeping the weights after the epochs named in `pairs` (a dict
+    label -> (epoch1, epoch2)), and measure the loss along each line for every alpha, with
+    interpolated and with recomputed BatchNorm statistics, on `n_images` training images (no
+    augmentation) and as many validation images. Cached like `run`."""
+    alphas = [float(a) for a in alphas]
+    pairs = {label: [int(e) for e in epochs] for label, epochs in pairs.items()}
+    for label, (e1, e2) in pairs.items():
+        if not 1 <= e1 < e2 <= config.epochs:
+            raise ValueError(f"pairs[{label!r}] must be two epochs 1 <= e1 < e2 <= {config.epochs}, got {(e1, e2)}")
+
+    def compute():
+        snaps = WeightSnapshots(epochs={e for p in pairs.values() for e in p})
+        result, learn = train(config, cbs=[snaps])
+        start = time.time()
+        train_b = fixed_batches(learn.dls.train, n_images)
+        valid_b = fixed_batches(learn.dls.valid, n_images)
+        model = learn.model
+        lines = {}
+        for label, (e1, e2) in pairs.items():
+            s1 = {k: v.to(learn.dls.device) for k, v in snaps.snapshots[("epoch", e1)].items()}
+            s2 = {k: v.to(learn.dls.device) for k, v in snaps.snapshots[("epoch", e2)].items()}
+            lines[label] = {"epochs": [e1, e2],
+                            **{bn: loss_along_line(model, s1, s2, alphas, train_b, valid_b, bn) for bn in BN_MODES}}
+        return {"config": asdict(config), "pairs": pairs, "n_images": n_images, "lines": lines,
+                "run": {k: result[k] for k in ("history", "final", "diverged_at")},
+                "provenance": provenance(config.profile, learn.dls.device, time.time() - start
+                                         + result["provenance"]["wall_time_s"])}
+
+    spec = {"config": asdict(config), "pairs": pairs, "alphas": alphas, "n_images": n_images,
+            "engine": ENGINE_VERSION}
+    return cached(config.profile, f"{config.name}-lines", spec, compute)

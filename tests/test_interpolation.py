@@ -1,0 +1,71 @@
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+
+from helpers.experiments import make_config
+from helpers.interpolation import evaluate, interpolate, interpolation, loss_along_line, recompute_bn
+
+
+def tiny_model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+
+
+def batches(n=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [(torch.randn(8, 1, 8, 8, generator=g) * 2 + 1, torch.randint(0, 3, (8,), generator=g)) for _ in range(n)]
+
+
+def test_interpolate_ends_middle_and_integer_buffers():
+    a, b = tiny_model().state_dict(), {k: v.clone() for k, v in tiny_model().state_dict().items()}
+    for k, v in b.items():
+        if v.is_floating_point():
+            v.add_(1.0)
+    b["1.num_batches_tracked"].fill_(7)
+    assert all(torch.equal(interpolate(a, b, 0.0)[k], a[k]) for k in a)
+    assert all(torch.allclose(interpolate(a, b, 1.0)[k], b[k]) for k in a if a[k].is_floating_point())
+    mid = interpolate(a, b, 0.5)
+    assert torch.allclose(mid["0.weight"], a["0.weight"] + 0.5)
+    assert mid["1.num_batches_tracked"] == a["1.num_batches_tracked"]  # integers come from state1
+    with pytest.raises(ValueError, match="same architecture"):
+        interpolate(a, {k: v for k, v in b.items() if k != "0.bias"}, 0.5)
+
+
+def test_recompute_bn_is_the_plain_average_over_the_batches():
+    model, data = tiny_model(), batches()
+    recompute_bn(model, data)
+    with torch.no_grad():
+        feats = [model[0](x) for x, _ in data]
+    expected = torch.stack([f.mean((0, 2, 3)) for f in feats]).mean(0)
+    assert torch.allclose(model[1].running_mean, expected, atol=1e-6)
+    assert model[1].momentum == 0.1 and not model.training
+
+
+def test_extrapolated_statistics_go_negative_and_the_loss_is_nan_not_an_error():
+    model = tiny_model()
+    s1 = {k: v.clone() for k, v in model.state_dict().items()}
+    s2 = {k: v.clone() for k, v in model.state_dict().items()}
+    s1["1.running_var"].fill_(1.0)
+    s2["1.running_var"].fill_(3.0)
+    rows = loss_along_line(model, s1, s2, [-1.0, 0.0, 1.0], batches(1), batches(1, seed=1), bn="interpolated")
+    assert rows["min_running_var"] == pytest.approx([-1.0, 1.0, 3.0])
+    assert math.isnan(rows["valid_loss"][0]) and math.isfinite(rows["valid_loss"][1])
+    fixed = loss_along_line(model, s1, s2, [-1.0], batches(1), batches(1, seed=1), bn="recomputed")
+    assert math.isfinite(fixed["valid_loss"][0]) and fixed["min_running_var"][0] > 0
+    with pytest.raises(ValueError, match="bn must be one of"):
+        loss_along_line(model, s1, s2, [0.5], batches(1), batches(1), bn="running")
+
+
+def test_interpolation_of_a_run_starts_at_its_snapshot():
+    config = make_config("smoke", n_train=256, n_valid=128, batch_size=64, epochs=2, lr=0.1)
+    result = interpolation(config, {"line": (1, 2)}, [0.0, 0.5, 1.0, 3.0], n_images=128)
+    line = result["lines"]["line"]
+    assert line["epochs"] == [1, 2] and line["interpolated"]["alpha"] == [0.0, 0.5, 1.0, 3.0]
+    for bn in ("interpolated", "recomputed"):
+        assert all(0 <= a <= 1 for a in line[bn]["valid_acc"])
+    # at alpha = 1 with interpolated statistics the model is the final one, as validated after training
+    assert line["interpolated"]["valid_loss"][2] == pytest.approx(result["run"]["final"]["valid_loss"], rel=1e-4)
+    with pytest.raises(ValueError, match="pairs"):
+        interpolation(config, {"line": (2, 3)}, [0.5])
