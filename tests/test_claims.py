@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from helpers.cache import load_named
+from helpers.claims import acc, apart, runs
 from helpers.plotting import smooth
 
 
@@ -22,18 +23,9 @@ def accuracies(name):
 
 def select(name, n=3, **config):
     """The results named `name` whose config has the given values, one per seed."""
-    results = [r for r in load_named("cpu", name) if all(r["config"][k] == v for k, v in config.items())]
+    results = runs("cpu", name, **config)
     assert len(results) == n, f"expected {n} results named {name!r} with {config}"
-    return sorted(results, key=lambda r: r["config"]["seed"])
-
-
-def acc(results):
-    return np.array([100 * r["final"]["accuracy"] for r in results])
-
-
-def apart(a, b):
-    """The book's rule: two settings differ when their means differ by more than the larger std."""
-    return abs(a.mean() - b.mean()) > max(a.std(ddof=1), b.std(ddof=1))
+    return results
 
 
 # ---- chapter "Reading under- and overfitting"
