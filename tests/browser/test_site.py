@@ -11,12 +11,14 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 PAGES = sorted(p for p in HTML.glob("**/*.html") if not {"_static", "_sources", "_images"} & set(p.parts))
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\w*Error: ", re.M)
+LOAD_TIMEOUT_S = 60  # a slow CI machine may still be parsing a long page when `get` returns
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,10 @@ def test_the_site_was_built():
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(HTML)))
 def test_page_in_browser(browser, page):
     browser.get(page.as_uri())
-    assert browser.execute_script("return document.readyState") == "complete"
+    WebDriverWait(browser, LOAD_TIMEOUT_S).until(
+        lambda b: b.execute_script("return document.readyState === 'complete'"
+                                   " && Array.from(document.images).every(i => i.complete)"),
+        message=f"{page.name} did not finish loading in {LOAD_TIMEOUT_S} s")
 
     broken = browser.execute_script(
         "return Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
