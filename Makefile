@@ -10,11 +10,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # without progress bars; the notebook tests run the whole book in the tiny smoke profile.
 BUILD_ENV := BOOK_PROFILE=cpu BOOK_CACHE=require BOOK_PROGRESS=0
 SMOKE_ENV := BOOK_PROFILE=smoke BOOK_PROGRESS=0
+# _config.yml plus the repository link and launch buttons, when the public repository is known
+# (BOOK_REPOSITORY_URL, or a GitHub/GitLab `origin` remote); see helpers/site_config.py.
+SITE_CONFIG := _build/_config.yml
 
 .PHONY: book test setup data unit nbval site browser browser-deps reproduce bench clean
 
 book: setup data
-	$(BUILD_ENV) $(JB) build .
+	$(PY) -m helpers.site_config $(SITE_CONFIG)
+	$(BUILD_ENV) $(JB) build . --config $(SITE_CONFIG)
 	@echo "The site is in _build/html/index.html"
 
 test: setup data unit nbval site browser
@@ -44,7 +48,8 @@ nbval: setup data
 
 site: setup data
 	rm -rf _build
-	$(BUILD_ENV) $(JB) build . -W -n --keep-going
+	$(PY) -m helpers.site_config $(SITE_CONFIG)
+	$(BUILD_ENV) $(JB) build . --config $(SITE_CONFIG) -W -n --keep-going
 
 # The built site in headless Chromium (Debian's chromium and chromium-driver): images, internal
 # links, no tracebacks; a screenshot of every page goes to _build/screenshots/.
