@@ -124,20 +124,26 @@ def _inside(rows, lo, hi):
     return a[keep], np.array(rows["valid_loss"])[keep]
 
 
+def barrier_height(rows):
+    """How far the validation loss of a line inside [0, 1] rises above the higher of its two ends."""
+    _, loss = _inside(rows, 0, 1)
+    return float(loss.max() - max(loss[0], loss[-1]))
+
+
+def lowest_alpha(rows, lo=-0.5, hi=1.5):
+    """The alpha in [lo, hi] where the validation loss of a line is lowest."""
+    a, loss = _inside(rows, lo, hi)
+    return float(a[int(np.nanargmin(loss))])
+
+
 def barrier(p):
-    heights = {}
-    for name, rows in interpolation_lines(p).items():
-        _, loss = _inside(rows, 0, 1)
-        heights[name] = float(loss.max() - max(loss[0], loss[-1]))
+    heights = {name: barrier_height(rows) for name, rows in interpolation_lines(p).items()}
     return (f"validation-loss barrier {heights['cyclical']:.3f} between CLR solutions, {heights['regular']:.3f} "
             f"along one regular run", heights["cyclical"] > max(heights["regular"], 0))
 
 
 def minimum_inside(p):
-    where = {}
-    for name, rows in interpolation_lines(p).items():
-        a, loss = _inside(rows, -0.5, 1.5)
-        where[name] = float(a[int(np.nanargmin(loss))])
+    where = {name: lowest_alpha(rows) for name, rows in interpolation_lines(p).items()}
     return (f"lowest validation loss at alpha {where['cyclical']:.1f} between CLR solutions "
             f"({where['regular']:.1f} along one regular run)", 0 < where["cyclical"] < 1)
 

@@ -69,3 +69,13 @@ def test_interpolation_of_a_run_starts_at_its_snapshot():
     assert line["interpolated"]["valid_loss"][2] == pytest.approx(result["run"]["final"]["valid_loss"], rel=1e-4)
     with pytest.raises(ValueError, match="pairs"):
         interpolation(config, {"line": (2, 3)}, [0.5])
+
+
+def test_barrier_height_and_lowest_alpha_of_a_line():
+    from helpers.claims import barrier_height, lowest_alpha
+    rows = {"alpha": [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5], "valid_loss": [0.1, 3.0, 1.0, 2.0, 1.5, float("nan")]}
+    assert barrier_height(rows) == 0.5  # 2.0 inside, above the higher end 1.5
+    assert lowest_alpha(rows) == 0.0  # -1 lies outside [-0.5, 1.5]; the NaN is skipped
+    assert lowest_alpha(rows, lo=-1.0) == -1.0
+    valley = {"alpha": [0.0, 0.5, 1.0], "valid_loss": [1.0, 0.5, 0.8]}
+    assert barrier_height(valley) == 0 and lowest_alpha(valley) == 0.5  # no rise above the ends
