@@ -47,12 +47,16 @@ def test_overfitting_validation_loss_turns_up():
         assert train[-1] < 0.15  # while the training set is memorised
 
 
-def test_weight_decay_range_tests_cannot_be_told_apart():
-    lowest = {wd: [min(smooth(r["valid_loss"])) for r in load_named("cpu", "fit-finder")
-                   if r["config"]["wd"] == wd] for wd in (1e-4, 4e-3)}
-    assert all(len(v) == 3 for v in lowest.values())
-    seed_range = max(max(v) - min(v) for v in lowest.values())
-    assert abs(np.mean(lowest[1e-4]) - np.mean(lowest[4e-3])) < seed_range
+def test_weight_decay_range_tests_differ_only_just_and_not_in_width():
+    from helpers.claims import low_range_width
+    finders = {wd: select("fit-finder", wd=wd) for wd in (1e-4, 4e-3)}
+    lowest = {wd: np.array([min(smooth(r["valid_loss"])) for r in fs]) for wd, fs in finders.items()}
+    small, large = lowest[1e-4], lowest[4e-3]
+    diff, std = small.mean() - large.mean(), max(small.std(ddof=1), large.std(ddof=1))
+    assert apart(small, large) and 0 < diff < 1.5 * std  # a difference by the book's rule, only just
+    assert small.min() < large.max()  # the seeds' lowest values overlap
+    width = {wd: np.median([low_range_width(f) for f in fs]) for wd, fs in finders.items()}
+    assert width[4e-3] < width[1e-4]  # not low over a wider range, unlike Fig. 4a
 
 
 # ---- chapter "The LR range test"
@@ -66,13 +70,18 @@ def test_slide_minimum10_and_steep_train_equally_well():
     assert max(means) - min(means) < max(a.std(ddof=1) for a in good)
 
 
-@pytest.mark.parametrize("method", ["valley", "loss minimum"])
-def test_valley_and_loss_minimum_are_worse_by_more_than_the_spread(method):
-    good_lowest = min(accuracies(SUGGESTED[m]).mean() for m in ("slide", "minimum/10", "steep"))
-    worse = accuracies(SUGGESTED[method])
-    assert good_lowest - worse.mean() > 2
-    assert good_lowest - worse.mean() > max(accuracies(SUGGESTED[m]).std(ddof=1)
-                                            for m in ("slide", "minimum/10", "steep"))
+def weakest_good():
+    return min((accuracies(SUGGESTED[m]) for m in ("slide", "minimum/10", "steep")), key=np.mean)
+
+
+def test_valley_is_worse_by_more_than_the_spread():
+    valley, weakest = accuracies(SUGGESTED["valley"]), weakest_good()
+    assert weakest.mean() - valley.mean() > 2 and apart(valley, weakest)
+
+
+def test_the_loss_minimum_is_within_the_spread_of_the_three_good_rules():
+    loss_minimum, weakest = accuracies(SUGGESTED["loss minimum"]), weakest_good()
+    assert not apart(loss_minimum, weakest)
 
 
 def test_valley_suggests_about_ten_times_smaller_rates():
@@ -88,11 +97,10 @@ CLR_RUNS = {"clr": "clr-triangular", "fixed": "clr-fixed", "Adagrad": "clr-adagr
 ADAPTIVE = ("Adagrad", "Adadelta", "RMSprop", "Adam", "Adamax")
 
 
-def test_clr_has_the_best_mean_accuracy_and_beats_the_fixed_rate_beyond_the_spread():
+def test_clr_has_the_best_mean_accuracy_but_is_within_the_spread_of_the_fixed_rate():
     acc = {k: accuracies(v) for k, v in CLR_RUNS.items()}
     assert max(acc, key=lambda k: acc[k].mean()) == "clr"
-    gap = acc["clr"].mean() - acc["fixed"].mean()
-    assert gap > max(acc["clr"].std(ddof=1), acc["fixed"].std(ddof=1))
+    assert acc["clr"].mean() > acc["fixed"].mean() and not apart(acc["clr"], acc["fixed"])
 
 
 def test_clr_and_the_best_adaptive_optimizer_adagrad_are_within_the_spread():
@@ -241,11 +249,11 @@ def test_claims_table_verdicts():
     from helpers.claims import claims_table
     held = dict(zip(claims_table("cpu")["claim"], claims_table("cpu")["held"]))
     assert held == {
-        "CLR beats a fixed learning rate at equal iterations": "yes",
+        "CLR beats a fixed learning rate at equal iterations": "no",
         "SGD with CLR is competitive with adaptive optimizers": "yes",
         "A too small LR underfits: the validation loss is still falling": "yes",
         "Overfitting shows as a validation loss that turns up": "yes",
-        "A WD range test tells weight decays apart": "no",
+        "In a range test, a larger WD gives a lower validation loss over a wider LR range": "no",
         "Very large learning rates still train (linear range test)": "yes",
         "One short cycle beats a step schedule given many more iterations": "no",
         "The advantage of the cycle grows as the training set shrinks": "no",
