@@ -4,6 +4,9 @@ it held. Ours are computed from the cached results of a profile (the chapters' r
 `claims_table(profile)` returns one row per claim; `tests/test_claims.py` checks each row's
 verdict against the committed cpu results, and the last chapter shows the table.
 """
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -197,11 +200,20 @@ CLAIMS = [
 ]
 
 
+BOOK_DIR = Path(__file__).resolve().parent.parent / "book"
+
+
+def chapter_title(name):
+    """The title (first heading) of the chapter notebook `book/<name>.ipynb`."""
+    first_cell = json.loads((BOOK_DIR / f"{name}.ipynb").read_text())["cells"][0]
+    return "".join(first_cell["source"]).splitlines()[0].lstrip("#").strip()
+
+
 def claims_table(profile="cpu"):
     """One row per claim: chapter, paper, claim, the paper's number, ours, and whether it held."""
     rows = []
     for chapter, paper, claim, theirs, measure in CLAIMS:
         ours, held = measure(profile)
-        rows.append({"chapter": chapter, "paper": paper, "claim": claim, "paper's number": theirs,
+        rows.append({"chapter": chapter_title(chapter), "paper": paper, "claim": claim, "paper's number": theirs,
                      f"ours ({profile})": ours, "held": "yes" if held else "no"})
     return pd.DataFrame(rows)

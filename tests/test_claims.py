@@ -245,6 +245,13 @@ def test_far_outside_the_segment_interpolated_statistics_make_the_loss_climb_fas
     assert at["interpolated"][0.0] > at["recomputed"][0.0]  # the running averages lag the weights
 
 
+def test_claims_table_names_each_chapter_by_its_title():
+    from helpers.claims import claims_table
+    chapters = set(claims_table("cpu")["chapter"])
+    assert {"Super-convergence and the 1cycle policy", "Momentum", "Linear interpolation between solutions"} <= chapters
+    assert not any(c.startswith("#") or "_" in c for c in chapters)
+
+
 def test_claims_table_verdicts():
     from helpers.claims import claims_table
     held = dict(zip(claims_table("cpu")["claim"], claims_table("cpu")["held"]))
@@ -279,3 +286,9 @@ def test_the_recipe_beats_the_adam_baseline_and_is_steadier():
     adam = acc(select("clr-adam"))
     assert recipe.mean() > adam.mean() and apart(recipe, adam)
     assert recipe.std(ddof=1) < adam.std(ddof=1)
+
+
+def test_the_recipe_beats_the_triangular_clr_of_the_same_peak_by_more_than_the_spread():
+    recipe, clr = named("recipe"), select("clr-triangular")
+    assert recipe[0]["config"]["lr"] == clr[0]["config"]["lr"]
+    assert acc(recipe).mean() > acc(clr).mean() and apart(acc(recipe), acc(clr))
