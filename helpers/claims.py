@@ -5,6 +5,7 @@ it held. Ours are computed from the cached results of a profile (the chapters' r
 verdict against the committed cpu results, and the last chapter shows the table.
 """
 import json
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -203,6 +204,7 @@ CLAIMS = [
 BOOK_DIR = Path(__file__).resolve().parent.parent / "book"
 
 
+@cache
 def chapter_title(name):
     """The title (first heading) of the chapter notebook `book/<name>.ipynb`."""
     first_cell = json.loads((BOOK_DIR / f"{name}.ipynb").read_text())["cells"][0]
