@@ -9,12 +9,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The rendered book re-executes every chapter in the cpu profile from the committed results only,
 # without progress bars; the notebook tests run the whole book in the tiny smoke profile.
 BUILD_ENV := BOOK_PROFILE=cpu BOOK_CACHE=require BOOK_PROGRESS=0
-SMOKE_ENV := BOOK_PROFILE=smoke BOOK_PROGRESS=0
+# Smoke runs last seconds, less than starting a Ray cluster: they run one after another in the
+# kernel with every core (BOOK_WORKERS=1, BOOK_THREADS=2; smoke results are never saved, so their
+# thread count matters to nobody); tests/test_grid.py tests the parallel grid itself.
+SMOKE_ENV := BOOK_PROFILE=smoke BOOK_PROGRESS=0 BOOK_WORKERS=1 BOOK_THREADS=2
 # _config.yml plus the repository link and launch buttons, when the public repository is known
 # (BOOK_REPOSITORY_URL, or a GitHub/GitLab `origin` remote); see helpers/site_config.py.
 SITE_CONFIG := _build/_config.yml
 
-.PHONY: book test setup data unit nbval site browser browser-deps reproduce bench clean
+.PHONY: book test setup data unit nbval site browser browser-deps reproduce bench lab clean
 
 book: setup data
 	$(PY) -m helpers.site_config $(SITE_CONFIG)
@@ -67,6 +70,10 @@ reproduce: setup data
 
 bench: setup data
 	$(PY) -m helpers.bench
+
+# The chapters in JupyterLab, to read and run (BOOK_PROFILE=paper make lab on a GPU machine).
+lab: setup data
+	$(VENV)/bin/jupyter lab book/ $(if $(SUDO),,--allow-root)
 
 clean:
 	rm -rf _build .pytest_cache

@@ -2,12 +2,14 @@
 
 Trains ResNet-20 on Fashion-MNIST for a fixed number of iterations three ways and prints images
 per second for each:
-  learner   fastai Learner on the helpers' tensor pipeline (data on the device, batched augmentation)
+  learner   the book's training path: its fastai Learner and per-iteration log on the helpers'
+            tensor pipeline (data on the device, batched augmentation)
   hand      a hand-written PyTorch loop over the same loader, model and optimizer settings
   standard  fastai's standard pipeline: PNG files on disk, PIL item transforms, default workers
 The last line is `ratios learner/hand=R1 learner/standard=R2`.
 """
 import argparse
+from functools import partial
 import statistics
 import tempfile
 import time
@@ -19,13 +21,15 @@ from fastai.callback.core import Callback, CancelFitException
 from fastai.data.block import CategoryBlock, DataBlock
 from fastai.data.transforms import GrandparentSplitter, Normalize, get_image_files, parent_label
 from fastai.learner import Learner
+from fastai.optimizer import OptimWrapper
 from fastai.vision.augment import CropPad, FlipItem, RandomCrop
 from fastai.vision.core import PILImageBW
 from fastai.vision.data import ImageBlock
 from PIL import Image
 
 from .data import channel_stats, get_dls, load_arrays
-from .experiments import default_device, opt_func
+from .callbacks import IterationLog
+from .engine import default_device, make_learner
 from .models import resnet
 
 LR, MOM, WD = 0.05, 0.9, 1e-4
@@ -59,9 +63,15 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def time_learner(dls, model, warmup, iters):
+def time_learner(dls, model, warmup, iters, book=True):
+    """Images/s of fastai's fit; `book`: the book's training path (its Learner with the
+    per-iteration log), else a plain fastai Learner."""
     watch = StopWatch(warmup, iters)
-    learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=opt_func("sgd", MOM), lr=LR, wd=WD, cbs=watch)
+    if book:
+        learn = make_learner(dls, model, "sgd", MOM, LR, WD, cbs=[IterationLog(), watch])
+    else:
+        learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), lr=LR, wd=WD, cbs=watch,
+                        opt_func=partial(OptimWrapper, opt=torch.optim.SGD, momentum=MOM))
     n_epoch = (warmup + iters) // len(dls.train) + 1
     with learn.no_bar(), learn.no_logging():
         learn.fit(n_epoch, lr=LR)
@@ -130,7 +140,7 @@ def main(argv=None):
             speeds["hand"].append(time_hand_loop(dls.train, resnet(args.depth, 10, 1).to(device),
                                                  args.warmup, args.iters, device))
             model = resnet(args.depth, 10, 1).to(device, memory_format=torch.contiguous_format)
-            speeds["standard"].append(time_learner(files, model, args.warmup, args.iters))
+            speeds["standard"].append(time_learner(files, model, args.warmup, args.iters, book=False))
 
     print(f"device: {device}, ResNet-{args.depth}, batch {args.bs}, {args.iters} timed iterations, "
           f"median of {args.repeats}")

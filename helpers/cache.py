@@ -1,8 +1,10 @@
 """Experiment results as JSON files under ``book/results/<profile>/``, written atomically.
 
+A result is saved as ``<name>-<key>.json``, where the key hashes its *spec* (the configuration,
+the options of the computation and the engine version), and the spec is stored in the result.
 ``BOOK_CACHE`` says how a result is found: ``use`` (default: load it if present, else compute and
 save it), ``require`` (a missing result is an error: nothing trains) or ``refresh`` (compute
-again and overwrite). The ``smoke`` profile never reads or writes results.
+again and overwrite). A profile whose ``cache`` is off (``smoke``) never reads or writes results.
 """
 import hashlib
 import json
@@ -10,6 +12,8 @@ import os
 import re
 import tempfile
 from pathlib import Path
+
+from .profiles import get_profile
 
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "book" / "results"
 CACHE_MODES = ("use", "require", "refresh")
@@ -36,9 +40,17 @@ def result_path(profile, name, spec):
 
 
 def load_named(profile, name):
-    """Every cached result saved under `name` in `profile` (any configuration), oldest first."""
+    """Every result saved under `name` in `profile` whose stored spec hashes to its file name,
+    oldest first. (Whether that spec matches the current code is for `helpers.runs` to say.)"""
     paths = sorted((RESULTS_DIR / profile).glob(f"{name}-*.json"), key=lambda p: p.stat().st_mtime)
-    return [load_json(p) for p in paths if re.fullmatch(re.escape(name) + r"-[0-9a-f]{12}\.json", p.name)]
+    found = []
+    for p in paths:
+        match = re.fullmatch(re.escape(name) + r"-([0-9a-f]{12})\.json", p.name)
+        if match:
+            result = load_json(p)
+            if "spec" in result and spec_key(result["spec"]) == match.group(1):
+                found.append(result)
+    return found
 
 
 def save_json(path, data):
@@ -63,11 +75,16 @@ def load_json(path):
         return json.load(f)
 
 
-def cached(profile, name, spec, compute):
-    """The result for `spec`: from the cache when allowed, else `compute()` (and saved). A fresh
-    result goes through JSON too, so it is exactly what a later cache hit returns."""
-    if profile == "smoke":
-        return json.loads(json.dumps(compute()))
+def as_json(result):
+    """`result` as a later cache hit returns it (tuples become lists, and so on)."""
+    return json.loads(json.dumps(result))
+
+
+def lookup(profile, name, spec):
+    """The cached result for `spec`, or None when it must be computed. Raises `MissingResult`
+    when it is missing and BOOK_CACHE=require."""
+    if not get_profile(profile).cache:
+        return None
     path, mode = result_path(profile, name, spec), cache_mode()
     if mode != "refresh" and path.exists():
         return load_json(path)
@@ -75,6 +92,12 @@ def cached(profile, name, spec, compute):
         raise MissingResult(f"{path.relative_to(RESULTS_DIR.parent.parent)} is not in the cache "
                             f"(BOOK_CACHE=require). Run `make reproduce` to recompute the "
                             f"{profile} results, or unset BOOK_CACHE to train just the missing ones.")
-    result = json.loads(json.dumps(compute()))
-    save_json(path, result)
+    return None
+
+
+def store(profile, name, spec, result):
+    """Save a freshly computed result (with its spec) where `lookup` finds it; returns it as JSON."""
+    result = as_json({**result, "spec": spec})
+    if get_profile(profile).cache:
+        save_json(result_path(profile, name, spec), result)
     return result

@@ -1,14 +1,14 @@
 """fastai callbacks for what the library does not record by itself.
 
-- `IterationLog`: learning rate, momentum and raw training loss at every iteration; a NaN or
-  infinite loss is recorded and ends the run instead of crashing it.
+- `IterationLog`: learning rate, momentum, raw training loss and mean absolute gradient at every
+  iteration, kept on the device until the end of each epoch; a diverged run is recorded and
+  stopped instead of crashing.
 - `WeightSnapshots`: copies of the model's state (on the CPU) at chosen epochs or iterations.
 - `RangeTest`: fastai's `LRFinder` plus the validation loss and metrics on a validation batch at
   every iteration, an exponential or linear LR scale, and optional stop on divergence. Like
   `LRFinder` it saves the model and optimizer before and loads them back after; `find_lr` runs
   it and also puts back what fastai's `fit` changes before any callback sees it (the optimizer's
   hyper-parameters) and the random streams, so the training that follows is unaffected.
-- `GradientStats`: the mean absolute gradient over all parameters at every iteration.
 """
 import copy
 import math
@@ -17,6 +17,7 @@ import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import LRFinder, SchedExp, SchedLin
+from fastai.learner import AvgSmoothLoss
 
 SCALES = ("exp", "linear")
 BN_STATS = ("batch", "running")
@@ -28,24 +29,84 @@ def current_mom(opt):
     return float(hypers["mom"]) if "mom" in hypers else None
 
 
+DIVERGENCE_FACTOR = 10.0  # a loss this many times the first one is far above the start
+
+
+def divergence(losses, final_loss=None):
+    """The iteration at which a run diverged, or None. A loss diverges when it is not finite or
+    above `DIVERGENCE_FACTOR` times the first loss; the run diverged if its last training loss
+    (or its final validation loss, if given) did so, and then at the start of that last stretch
+    of diverged losses. A loss that spikes above the bound and comes back is not a divergence."""
+    if not losses:
+        return None
+    bound = DIVERGENCE_FACTOR * losses[0]
+    bad = [not (math.isfinite(x) and x <= bound) for x in losses]
+    final_bad = final_loss is not None and not (math.isfinite(final_loss) and final_loss <= bound)
+    if not bad[-1]:
+        return len(losses) - 1 if final_bad else None
+    start = len(bad) - 1
+    while start > 0 and bad[start - 1]:
+        start -= 1
+    return start
+
+
 class IterationLog(Callback):
-    "Record lr, momentum and the raw loss of every training batch; stop cleanly on a non-finite loss."
+    """lr, momentum, raw loss and mean absolute gradient of every training batch. Losses and
+    gradients stay on the device and are copied to the CPU once per epoch, so logging costs no
+    synchronisation per batch. At that copy a run whose loss has become NaN or infinite is
+    stopped (nothing trains on from there); `diverged_at` is `divergence(losses)`."""
     order = 60  # after the Recorder
 
     def before_fit(self):
-        self.lrs, self.momenta, self.losses = [], [], []
-        self.diverged_at = None
+        self.lrs, self.momenta, self.losses, self.mean_abs_grads = [], [], [], []
+        self._losses, self._grad_sums = [], []
+
+    def after_backward(self):
+        grads = [p.grad for p in self.model.parameters() if p.grad is not None]
+        self._grad_sums.append(sum(g.detach().abs().sum() for g in grads))  # a tensor: no sync
+        self._n_grad = sum(g.numel() for g in grads)
 
     def after_batch(self):
         if not self.training:
             return
-        loss = self.learn.loss.detach().item()
+        self._losses.append(self.learn.loss.detach())
         self.lrs.append(float(self.opt.hypers[-1]["lr"]))
         self.momenta.append(current_mom(self.opt))
-        self.losses.append(loss)
-        if not math.isfinite(loss):
-            self.diverged_at = len(self.losses) - 1
+
+    def _flush(self):
+        """Copy the epoch's losses and gradient sums to the CPU."""
+        if self._losses:
+            self.losses += torch.stack(self._losses).float().tolist()
+            self.mean_abs_grads += [s / self._n_grad for s in torch.stack(self._grad_sums).tolist()]
+            self._losses, self._grad_sums = [], []
+
+    @property
+    def diverged_at(self):
+        self._flush()
+        return divergence(self.losses)
+
+    def after_epoch(self):
+        self._flush()
+        if not all(math.isfinite(x) for x in self.losses[-len(self.dls.train):]):
             raise CancelFitException()
+
+    def after_fit(self):
+        self._flush()
+
+    def history(self):
+        """The per-iteration logs as lists (what a result stores)."""
+        self._flush()
+        return {"lr": self.lrs, "mom": self.momenta, "loss": self.losses, "mean_abs_grad": self.mean_abs_grads}
+
+
+class DeviceSmoothLoss(AvgSmoothLoss):
+    """fastai's smoothed training loss, kept on the device: its own copies it to the CPU every
+    batch, which waits for the GPU each time (`helpers.engine` puts this one in the Recorder)."""
+
+    def accumulate(self, learn):
+        self.count += 1
+        loss = learn.loss.mean().detach()
+        self.val = torch.lerp(loss, self.val.to(loss.device), self.beta)
 
 
 class WeightSnapshots(Callback):
@@ -71,19 +132,6 @@ class WeightSnapshots(Callback):
     def after_epoch(self):
         if self.epoch + 1 in self.epochs:
             self._take(("epoch", self.epoch + 1))
-
-
-class GradientStats(Callback):
-    "Mean absolute gradient over all parameters, once per training iteration."
-    order = 60
-
-    def before_fit(self):
-        self.mean_abs_grads = []
-
-    def after_backward(self):
-        grads = [p.grad for p in self.model.parameters() if p.grad is not None]
-        total = sum(g.abs().sum() for g in grads)
-        self.mean_abs_grads.append(float(total) / sum(g.numel() for g in grads))
 
 
 class RangeTest(LRFinder):
@@ -148,21 +196,32 @@ class RangeTest(LRFinder):
 
 
 def find_lr(learn, start_lr=1e-7, end_lr=10, num_it=100, scale="exp", stop_div=True, bn_stats="batch"):
-    """Run a `RangeTest` on `learn` and leave it as it was: weights, BatchNorm statistics, optimizer
-    state and hyper-parameters, the training loader's shuffling stream and torch's RNG."""
+    """Run a `RangeTest` on `learn` and leave it as it was, even if the test raises: weights,
+    BatchNorm statistics, optimizer state and hyper-parameters, the training loader's shuffling
+    stream and torch's random streams (CPU and, where used, CUDA)."""
     cb = RangeTest(start_lr, end_lr, num_it, scale, stop_div, bn_stats)
     opt = learn.opt
     hypers = copy.deepcopy(opt.hypers) if opt is not None else None
     generator = getattr(learn.dls.train, "generator", None)
-    streams = (generator.get_state() if generator is not None else None, torch.get_rng_state())
-    with learn.no_logging():
-        learn.fit(num_it // len(learn.dls.train) + 1, cbs=cb)
-    if opt is None:
-        learn.opt = None
-    else:
-        for name in hypers[0]:
-            learn.opt.set_hyper(name, [h[name] for h in hypers])
-    if generator is not None:
-        generator.set_state(streams[0])
-    torch.set_rng_state(streams[1])
+    loader_state = generator.get_state() if generator is not None else None
+    cpu_state = torch.get_rng_state()
+    cuda_state = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    finished = False
+    try:
+        with learn.no_logging():
+            learn.fit(num_it // len(learn.dls.train) + 1, cbs=cb)
+        finished = True
+    finally:
+        if not finished and hasattr(cb, "learn"):  # fastai skips after_fit when fit raises:
+            cb.after_fit()                          # load back the weights and optimizer state
+        if opt is None:
+            learn.opt = None
+        else:
+            for name in hypers[0]:
+                learn.opt.set_hyper(name, [h[name] for h in hypers])
+        if generator is not None:
+            generator.set_state(loader_state)
+        torch.set_rng_state(cpu_state)
+        if cuda_state is not None:
+            torch.cuda.set_rng_state_all(cuda_state)
     return cb

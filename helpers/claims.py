@@ -11,29 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cache import load_named
-from .plotting import smooth
-
-
-def runs(profile, name, **config):
-    """The results named `name` whose config has the given values, sorted by seed."""
-    found = [r for r in load_named(profile, name) if all(r["config"][k] == v for k, v in config.items())]
-    if not found:
-        raise LookupError(f"no {profile} results named {name!r} with {config}: run the chapter first")
-    return sorted(found, key=lambda r: r["config"]["seed"])
-
-
-def acc(results):
-    return np.array([100 * r["final"]["accuracy"] for r in results])
-
-
-def fmt(a):
-    return f"{a.mean():.1f} ± {a.std(ddof=1):.1f}%"
-
-
-def apart(a, b):
-    """The book's rule: two settings differ when their means differ by more than the larger std."""
-    return abs(a.mean() - b.mean()) > max(a.std(ddof=1), b.std(ddof=1))
+from .analysis import acc, apart, barrier_height, fmt, low_range_width, lowest_alpha, smooth
+from .runs import results_named as runs
 
 
 def clr_vs_fixed(p):
@@ -62,14 +41,6 @@ def overfitting(p):
     rise = [c[-1] / min(c) for c in curves]
     return (f"1,000 images: validation loss lowest at epochs {min(best)}-{max(best)} of {len(curves[0])}, "
             f"then {np.mean(rise):.1f}x higher at the end", all(b < len(c) - 5 for b, c in zip(best, curves)))
-
-
-def low_range_width(finder, within=0.1):
-    """How many times larger the largest LR is than the smallest where a range test's smoothed
-    validation loss lies within `within` of its minimum."""
-    loss, lr = np.array(smooth(finder["valid_loss"])), np.array(finder["lr"])
-    low = lr[loss <= loss.min() + within]
-    return float(low.max() / low.min())
 
 
 def wd_range_test(p):
@@ -132,24 +103,6 @@ def wd_1e4(p):
 def interpolation_lines(p):
     return {name: runs(p, f"ip-{kind}-lines")[0]["lines"]["line"]["recomputed"] for name, kind in
             (("regular", "step"), ("cyclical", "clr"))}
-
-
-def _inside(rows, lo, hi):
-    a = np.array(rows["alpha"])
-    keep = (a >= lo) & (a <= hi)
-    return a[keep], np.array(rows["valid_loss"])[keep]
-
-
-def barrier_height(rows):
-    """How far the validation loss of a line inside [0, 1] rises above the higher of its two ends."""
-    _, loss = _inside(rows, 0, 1)
-    return float(loss.max() - max(loss[0], loss[-1]))
-
-
-def lowest_alpha(rows, lo=-0.5, hi=1.5):
-    """The alpha in [lo, hi] where the validation loss of a line is lowest."""
-    a, loss = _inside(rows, lo, hi)
-    return float(a[int(np.nanargmin(loss))])
 
 
 def barrier(p):

@@ -255,7 +255,10 @@ class TensorLoader:
         kw = dict(bs=self.bs, mean=self.mean, std=self.std, shuffle=self.shuffle,
                   drop_last=self.drop_last, pad=self.pad, flip=self.flip, seed=self.seed,
                   device=self.device)
-        kw.update({k: v for k, v in changes.items() if k in kw})
+        unknown = set(changes) - set(kw)
+        if unknown:
+            raise ValueError(f"TensorLoader.new: unknown arguments {sorted(unknown)}; allowed: {sorted(kw)}")
+        kw.update(changes)
         return TensorLoader(self.x, self.y, **kw)
 
     def augment(self, xb):
@@ -278,6 +281,12 @@ class TensorLoader:
 
     def one_batch(self):
         return next(iter(self))
+
+    def to_detach(self, b, cpu=True, gather=True):
+        """What fastai's metrics call on every batch: detach, but leave on the device (fastai's
+        default copies to the CPU and so waits for the GPU every batch; metrics are read once
+        per epoch)."""
+        return b.detach() if isinstance(b, torch.Tensor) else [self.to_detach(x) for x in b]
 
 
 @lru_cache(maxsize=None)

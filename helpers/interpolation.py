@@ -12,12 +12,15 @@ from dataclasses import asdict
 
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import update_bn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from .cache import cached
 from .callbacks import WeightSnapshots
-from .experiments import ENGINE_VERSION, train
+from .config import require_complete
+from .engine import train
+from .grid import run_jobs
 from .provenance import provenance
+from .runs import Job
 
 BN_MODES = ("interpolated", "recomputed")
 
@@ -34,19 +37,10 @@ def batchnorms(model):
     return [m for m in model.modules() if isinstance(m, _BatchNorm)]
 
 
-@torch.no_grad()
 def recompute_bn(model, batches):
-    """Replace every BatchNorm's running statistics by their plain average over `batches`."""
-    norms = batchnorms(model)
-    momenta = [m.momentum for m in norms]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # a cumulative average, not an exponential one
-    model.train()
-    for xb, _ in batches:
-        model(xb)
-    for m, momentum in zip(norms, momenta):
-        m.momentum = momentum
+    """Replace every BatchNorm's running statistics by their plain average over `batches`
+    (PyTorch's `swa_utils.update_bn`, as for averaged weights), and put the model in eval mode."""
+    update_bn(batches, model)
     model.eval()
 
 
@@ -94,35 +88,40 @@ def fixed_batches(loader, n_images):
     return batches
 
 
-def interpolation(config, pairs, alphas, n_images=2000):
-    """Train `config` once, keeping the weights after the epochs named in `pairs` (a dict
-    label -> (epoch1, epoch2)), and measure the loss along each line for every alpha, with
-    interpolated and with recomputed BatchNorm statistics, on `n_images` training images (no
-    augmentation) and as many validation images. Cached like `run`."""
+def lines_result(config, pairs, alphas, n_images):
+    """Train `config` once and measure every line of `pairs` (see `interpolation`)."""
+    pairs = {label: tuple(epochs) for label, epochs in pairs.items()}
+    snaps = WeightSnapshots(epochs={e for p in pairs.values() for e in p})
+    result, learn = train(config, cbs=[snaps])
+    start = time.time()
+    train_b = fixed_batches(learn.dls.train, n_images)
+    valid_b = fixed_batches(learn.dls.valid, n_images)
+    lines = {}
+    for label, (e1, e2) in pairs.items():
+        s1 = {k: v.to(learn.dls.device) for k, v in snaps.snapshots[("epoch", e1)].items()}
+        s2 = {k: v.to(learn.dls.device) for k, v in snaps.snapshots[("epoch", e2)].items()}
+        lines[label] = {"epochs": [e1, e2], **{bn: loss_along_line(learn.model, s1, s2, alphas, train_b, valid_b, bn)
+                                                for bn in BN_MODES}}
+    return {"config": asdict(config), "pairs": pairs, "n_images": n_images, "lines": lines,
+            "run": {k: result[k] for k in ("history", "final", "diverged_at")},
+            "provenance": provenance(config.profile, learn.dls.device, time.time() - start
+                                     + result["provenance"]["wall_time_s"])}
+
+
+def lines_job(config, pairs, alphas, n_images=2000):
+    """The job of `interpolation` (for `helpers.grid.run_jobs`)."""
+    require_complete(config)
     alphas = [float(a) for a in alphas]
     pairs = {label: [int(e) for e in epochs] for label, epochs in pairs.items()}
     for label, (e1, e2) in pairs.items():
         if not 1 <= e1 < e2 <= config.epochs:
             raise ValueError(f"pairs[{label!r}] must be two epochs 1 <= e1 < e2 <= {config.epochs}, got {(e1, e2)}")
+    return Job(config, lines_result, {"pairs": pairs, "alphas": alphas, "n_images": n_images}, "-lines")
 
-    def compute():
-        snaps = WeightSnapshots(epochs={e for p in pairs.values() for e in p})
-        result, learn = train(config, cbs=[snaps])
-        start = time.time()
-        train_b = fixed_batches(learn.dls.train, n_images)
-        valid_b = fixed_batches(learn.dls.valid, n_images)
-        model = learn.model
-        lines = {}
-        for label, (e1, e2) in pairs.items():
-            s1 = {k: v.to(learn.dls.device) for k, v in snaps.snapshots[("epoch", e1)].items()}
-            s2 = {k: v.to(learn.dls.device) for k, v in snaps.snapshots[("epoch", e2)].items()}
-            lines[label] = {"epochs": [e1, e2],
-                            **{bn: loss_along_line(model, s1, s2, alphas, train_b, valid_b, bn) for bn in BN_MODES}}
-        return {"config": asdict(config), "pairs": pairs, "n_images": n_images, "lines": lines,
-                "run": {k: result[k] for k in ("history", "final", "diverged_at")},
-                "provenance": provenance(config.profile, learn.dls.device, time.time() - start
-                                         + result["provenance"]["wall_time_s"])}
 
-    spec = {"config": asdict(config), "pairs": pairs, "alphas": alphas, "n_images": n_images,
-            "engine": ENGINE_VERSION}
-    return cached(config.profile, f"{config.name}-lines", spec, compute)
+def interpolation(config, pairs, alphas, n_images=2000):
+    """Train `config` once, keeping the weights after the epochs named in `pairs` (a dict
+    label -> (epoch1, epoch2)), and measure the loss along each line for every alpha, with
+    interpolated and with recomputed BatchNorm statistics, on `n_images` training images (no
+    augmentation) and as many validation images. Cached like `helpers.runs.run`."""
+    return run_jobs([lines_job(config, pairs, alphas, n_images)])[0]

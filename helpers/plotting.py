@@ -2,6 +2,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .analysis import smooth
+
 STYLE = {
     "figure.figsize": (10, 4), "figure.dpi": 100, "savefig.dpi": 120,
     "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
@@ -11,11 +13,8 @@ STYLE = {
 
 
 def use_book_style():
-    """The book's style, and a `plt.show` that refuses a figure without title, axis labels or,
-    where there are several labelled lines, a legend (see `figure_problems`)."""
+    """The book's style (matplotlib's rcParams)."""
     plt.rcParams.update(STYLE)
-    if not getattr(plt.show, "checks_figures", False):
-        plt.show = checked_show(plt.show)
 
 
 def figure_problems(fig):
@@ -39,24 +38,15 @@ def figure_problems(fig):
     return problems
 
 
-def checked_show(show):
-    def checked(*args, **kwargs):
-        for num in plt.get_fignums():
-            problems = figure_problems(plt.figure(num))
-            if problems:
-                raise ValueError("figure does not meet the book's standard: " + "; ".join(problems))
-        return show(*args, **kwargs)
-    checked.checks_figures = True
-    return checked
-
-
-def smooth(values, beta=0.98):
-    """fastai's smoothing of a loss curve: a debiased exponential moving average."""
-    out, avg = [], 0.0
-    for i, v in enumerate(values):
-        avg = beta * avg + (1 - beta) * v
-        out.append(avg / (1 - beta ** (i + 1)))
-    return np.array(out)
+def show():
+    """`plt.show()`, after checking every open figure against the book's standard: it raises
+    ValueError for a figure without title, axis labels or, where several lines carry labels, a
+    legend (see `figure_problems`). The chapters call it instead of `plt.show()`."""
+    for num in plt.get_fignums():
+        problems = figure_problems(plt.figure(num))
+        if problems:
+            raise ValueError("figure does not meet the book's standard: " + "; ".join(problems))
+    plt.show()
 
 
 def show_images(images, labels, classes, title, ncols=8):

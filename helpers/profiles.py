@@ -19,6 +19,7 @@ class Profile:
     epochs: int           # the budget of one "short run" in the chapters
     seeds: tuple          # seeds every compared setting is trained with
     finder_iters: int     # iterations of one LR range test
+    cache: bool = True    # whether results are saved in book/results/<name>/ and read back
 
     def as_dict(self):
         return asdict(self)
@@ -26,7 +27,7 @@ class Profile:
 
 PROFILES = {
     "smoke": Profile("smoke", "fashion_mnist", depth=8, n_train=512, n_valid=256,
-                     batch_size=64, epochs=1, seeds=(0, 1), finder_iters=40),
+                     batch_size=64, epochs=1, seeds=(0, 1), finder_iters=40, cache=False),
     "cpu": Profile("cpu", "fashion_mnist", depth=8, n_train=10_000, n_valid=2_000,
                    batch_size=128, epochs=4, seeds=(0, 1, 2), finder_iters=100),
     "paper": Profile("paper", "cifar10", depth=56, n_train=50_000, n_valid=10_000,

@@ -25,11 +25,30 @@ def git_commit():
         return "unknown"
 
 
-def device_name(device):
+def cpu_model():
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine(device):
+    """Where a result is computed: the CPU, the vector instructions torch uses on it (results
+    are bit-exact only on the same kind and thread count), the threads, and the GPU if any."""
     device = torch.device(device)
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    return {"cpu": cpu_model(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "threads": torch.get_num_threads(),
+            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None}
+
+
+def device_name(device):
+    """One line for tables: the GPU's name, or the CPU's with its capability and threads."""
+    m = machine(device)
+    return m["gpu"] or f"cpu ({m['cpu']}, {m['cpu_capability']}, {m['threads']} threads)"
 
 
 def provenance(profile, device, wall_time_s):
@@ -40,6 +59,7 @@ def provenance(profile, device, wall_time_s):
                      "torchvision": torchvision.__version__, "fastai": fastai.__version__,
                      "numpy": numpy.__version__},
         "device": device_name(device),
+        "machine": machine(device),
         "wall_time_s": round(wall_time_s, 2),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }

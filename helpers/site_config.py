@@ -56,7 +56,10 @@ def site_config(config, url, branch="main"):
 
 
 def main(argv=None):
-    out = Path((argv or sys.argv[1:])[0])
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        sys.exit("usage: python -m helpers.site_config OUT (the _config.yml to write, e.g. _build/_config.yml)")
+    out = Path(argv[0])
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = repository_url()
     out.parent.mkdir(parents=True, exist_ok=True)

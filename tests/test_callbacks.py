@@ -5,8 +5,9 @@ import pytest
 import torch
 from fastai.callback.schedule import LRFinder
 
-from helpers.callbacks import GradientStats, IterationLog, RangeTest, WeightSnapshots, find_lr
-from helpers.experiments import build_learner, make_config, quiet
+from helpers.callbacks import divergence, IterationLog, RangeTest, WeightSnapshots, find_lr
+from helpers.config import make_config
+from helpers.engine import build_learner, quiet
 
 
 def learner(**overrides):
@@ -116,7 +117,7 @@ def test_weight_snapshots_at_epochs_and_iterations():
 
 def test_gradient_stats_one_value_per_iteration():
     learn = learner()
-    stats = GradientStats()
+    stats = IterationLog()
     fit_quietly(learn, 1, lr=0.05, cbs=stats)
     assert len(stats.mean_abs_grads) == len(learn.dls.train)
     assert all(math.isfinite(g) and g > 0 for g in stats.mean_abs_grads)
@@ -124,7 +125,7 @@ def test_gradient_stats_one_value_per_iteration():
 
 def test_gradient_stats_value_matches_a_direct_computation():
     learn = learner()
-    stats = GradientStats()
+    stats = IterationLog()
     with quiet(learn):
         learn.fit(1, lr=0.0, cbs=stats)  # lr 0: the weights never move, so every gradient is reproducible
     xb, yb = next(iter(learn.dls.train.new(seed=learn.dls.train.seed)))
@@ -146,7 +147,9 @@ def test_nan_loss_is_recorded_not_raised():
         return loss * float("nan") if len(calls) == 3 else loss
     learn.loss_func = poisoned
     fit_quietly(learn, 2, lr=0.05, cbs=log)
-    assert log.diverged_at == 2 and len(log.losses) == 3 and math.isnan(log.losses[-1])
+    per_epoch = len(learn.dls.train)  # the check runs at the end of the epoch, then the run stops
+    assert log.diverged_at == 2 and len(log.losses) == per_epoch and math.isnan(log.losses[2])
+    assert len(learn.recorder.values) == 1  # the second epoch never ran
 
 
 def test_batch_statistics_evaluation_leaves_batchnorm_buffers_alone():
@@ -164,3 +167,14 @@ def test_batch_statistics_evaluation_leaves_batchnorm_buffers_alone():
     assert not torch.allclose(with_batch_stats, with_running_stats)
     with pytest.raises(ValueError, match="bn_stats must be one of"):
         RangeTest(bn_stats="frozen")
+
+
+def test_divergence_is_a_loss_that_ends_far_above_the_start():
+    nan, inf = float("nan"), float("inf")
+    assert divergence([]) is None and divergence([2.3, 1.0, 0.5]) is None
+    assert divergence([2.3, 40.0, 1.0, 0.5]) is None  # a spike that comes back
+    assert divergence([2.3, 1.0, 40.0, nan, inf]) == 2  # where the last diverged stretch began
+    assert divergence([2.3, 30.0, 1.0, 24.0, 50.0]) == 3
+    assert divergence([nan, nan]) == 0
+    assert divergence([2.3, 1.0], final_loss=3e31) == 1 and divergence([2.3, 1.0], final_loss=nan) == 1
+    assert divergence([2.3, 1.0], final_loss=0.9) is None

@@ -6,13 +6,13 @@ no longer bear a sentence out, the test fails and the text must be revisited.
 import numpy as np
 import pytest
 
-from helpers.cache import load_named
-from helpers.claims import acc, apart, runs
-from helpers.plotting import smooth
+from helpers.runs import results_named
+from helpers.analysis import acc, apart, smooth
+from helpers.claims import runs
 
 
 def named(name, n=3):
-    results = sorted(load_named("cpu", name), key=lambda r: r["config"]["seed"])
+    results = results_named("cpu", name)
     assert len(results) == n, f"expected {n} results named {name!r} in book/results/cpu"
     return results
 
@@ -48,7 +48,7 @@ def test_overfitting_validation_loss_turns_up():
 
 
 def test_weight_decay_range_tests_differ_only_just_and_not_in_width():
-    from helpers.claims import low_range_width
+    from helpers.analysis import low_range_width
     finders = {wd: select("fit-finder", wd=wd) for wd in (1e-4, 4e-3)}
     lowest = {wd: np.array([min(smooth(r["valid_loss"])) for r in fs]) for wd, fs in finders.items()}
     small, large = lowest[1e-4], lowest[4e-3]
@@ -223,7 +223,7 @@ def test_weight_decay_range_tests_end_close_together():
 
 # ---- chapter "Linear interpolation between solutions"
 def line(name):
-    results = load_named("cpu", name)
+    results = results_named("cpu", name)
     assert len(results) == 1, f"expected one result named {name!r}"
     return results[0]["lines"]["line"]
 

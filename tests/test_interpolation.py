@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from helpers.experiments import make_config
+from helpers.config import make_config
 from helpers.interpolation import evaluate, interpolate, interpolation, loss_along_line, recompute_bn
 
 
@@ -40,6 +40,8 @@ def test_recompute_bn_is_the_plain_average_over_the_batches():
         feats = [model[0](x) for x, _ in data]
     expected = torch.stack([f.mean((0, 2, 3)) for f in feats]).mean(0)
     assert torch.allclose(model[1].running_mean, expected, atol=1e-6)
+    expected_var = torch.stack([f.var((0, 2, 3), unbiased=True) for f in feats]).mean(0)
+    assert torch.allclose(model[1].running_var, expected_var, atol=1e-5)
     assert model[1].momentum == 0.1 and not model.training
 
 
@@ -72,7 +74,7 @@ def test_interpolation_of_a_run_starts_at_its_snapshot():
 
 
 def test_barrier_height_and_lowest_alpha_of_a_line():
-    from helpers.claims import barrier_height, lowest_alpha
+    from helpers.analysis import barrier_height, lowest_alpha
     rows = {"alpha": [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5], "valid_loss": [0.1, 3.0, 1.0, 2.0, 1.5, float("nan")]}
     assert barrier_height(rows) == 0.5  # 2.0 inside, above the higher end 1.5
     assert lowest_alpha(rows) == 0.0  # -1 lies outside [-0.5, 1.5]; the NaN is skipped

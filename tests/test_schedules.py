@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from helpers.experiments import make_config, run
+from helpers.config import make_config
+from helpers.runs import run
 from helpers.schedules import CLR_MODES, clr_lr, clr_schedule, linear_one_cycle, three_phase
 
 

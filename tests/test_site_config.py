@@ -64,5 +64,7 @@ def test_launch_buttons_and_repository_link_pass_jupyter_books_schema():
 
 
 def test_binder_can_build_the_repository_and_import_helpers():
-    assert (ROOT / "runtime.txt").read_text().strip() == "python-3.12"
+    version = (ROOT / "runtime.txt").read_text().strip().removeprefix("python-")  # Binder's Python
+    assert f'requires-python = ">={version}"' in (ROOT / "pyproject.toml").read_text()
+    assert f"Python {version}" in (ROOT / "README.md").read_text()
     assert "pip install --no-deps -e ." in (ROOT / "postBuild").read_text()

@@ -1,7 +1,8 @@
 import pytest
 
 from helpers.callbacks import find_lr
-from helpers.experiments import build_learner, make_config, quiet
+from helpers.config import make_config
+from helpers.engine import build_learner, quiet
 from helpers.suggestions import SUGGESTERS, suggestions
 
 

@@ -3,10 +3,17 @@ import math
 
 import pytest
 
-from helpers import cache, experiments
-from helpers.cache import MissingResult, cached, result_path, save_json
-from helpers.experiments import Config, make_config, range_test, run
+from helpers import cache, engine, runs
+from helpers.cache import MissingResult, lookup, result_path, save_json, store
+from helpers.config import Config, make_config
 from helpers.profiles import PROFILES, get_profile
+from helpers.runs import range_test, results_named, run
+
+
+def cached(profile, name, spec, compute):
+    """lookup, else compute and store: what `helpers.grid.run_jobs` does for each job."""
+    found = lookup(profile, name, spec)
+    return found if found is not None else store(profile, name, spec, compute())
 
 TINY = dict(n_train=256, n_valid=128, batch_size=64, epochs=1, depth=8)
 
@@ -16,7 +23,8 @@ TINY = dict(n_train=256, n_valid=128, batch_size=64, epochs=1, depth=8)
     ("lr", 0), ("lr", -0.1), ("lr", float("nan")), ("pct_start", 0), ("pct_start", 1.0),
     ("pct_start", 1.5), ("mom", 1.0), ("mom", -0.1), ("mom_min", 1.2), ("wd", -1e-4),
     ("depth", 18), ("depth", 57), ("schedule", "cosine"), ("opt", "lbfgs"), ("head", "mlp"),
-    ("steps", (0.75, 0.5)), ("epochs", 0), ("batch_size", 0), ("step_factor", 2.0)])
+    ("steps", (0.75, 0.5)), ("epochs", 0), ("batch_size", 0), ("step_factor", 2.0),
+    ("n_train", 32), ("epochs", 1.5), ("epochs", True)])
 def test_bad_hyperparameters_name_the_argument(field, value):
     with pytest.raises(ValueError, match=f"{field}.* must be"):
         make_config("smoke", **{field: value})
@@ -67,6 +75,10 @@ def test_run_history_and_provenance():
     prov = result["provenance"]
     assert prov["profile"] == "smoke" and {"torch", "fastai", "torchvision"} <= set(prov["versions"])
     assert prov["device"] and prov["wall_time_s"] > 0 and prov["date"] and prov["git_commit"]
+    import torch
+    assert prov["machine"]["threads"] == 1 and prov["machine"]["cpu"]  # BOOK_THREADS' default
+    assert prov["machine"]["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert prov["machine"]["gpu"] is None or torch.cuda.is_available()
     json.dumps(result)  # JSON-able
 
 
@@ -88,10 +100,19 @@ def test_nan_run_is_recorded(monkeypatch):
     class NaNLoss(nn.CrossEntropyLoss):
         def forward(self, pred, y):
             return super().forward(pred, y) * float("nan")
-    monkeypatch.setattr(experiments.nn, "CrossEntropyLoss", NaNLoss)
-    result = run(make_config("smoke", **TINY))
+    monkeypatch.setattr(engine.nn, "CrossEntropyLoss", NaNLoss)
+    result = run(make_config("smoke", **{**TINY, "epochs": 3}))
     assert result["diverged_at"] == 0 and math.isnan(result["history"]["iteration"]["loss"][0])
     assert math.isnan(result["final"]["valid_loss"])
+    assert len(result["history"]["epoch"]["epoch"]) == 1  # stopped at the end of the first epoch
+
+
+def test_a_huge_but_finite_loss_counts_as_divergence():
+    result = run(make_config("smoke", **{**TINY, "epochs": 2}, schedule="constant", lr=5e3))
+    loss = result["history"]["iteration"]["loss"]
+    assert result["diverged_at"] is not None
+    assert not math.isfinite(loss[result["diverged_at"]]) or loss[result["diverged_at"]] > 10 * loss[0]
+    assert all(not math.isfinite(x) or x > 10 * loss[0] for x in loss[result["diverged_at"]:])
 
 
 # ---- the cache
@@ -101,9 +122,9 @@ def test_cache_miss_then_hit(results_dir):
     def compute():
         calls.append(1)
         return {"value": len(calls)}
-    assert cached("cpu", "exp", {"a": 1}, compute) == {"value": 1}
-    assert cached("cpu", "exp", {"a": 1}, compute) == {"value": 1} and len(calls) == 1
-    assert cached("cpu", "exp", {"a": 2}, compute) == {"value": 2}  # another spec is a miss
+    assert cached("cpu", "exp", {"a": 1}, compute) == {"value": 1, "spec": {"a": 1}}
+    assert cached("cpu", "exp", {"a": 1}, compute)["value"] == 1 and len(calls) == 1
+    assert cached("cpu", "exp", {"a": 2}, compute)["value"] == 2  # another spec is a miss
     assert sorted(p.name.split("-")[0] for p in (results_dir / "cpu").iterdir()) == ["exp", "exp"]
 
 
@@ -118,11 +139,11 @@ def test_require_and_refresh(results_dir, monkeypatch):
     monkeypatch.setenv("BOOK_CACHE", "use")
     cached("cpu", "exp", {"a": 1}, lambda: {"v": 1})
     monkeypatch.setenv("BOOK_CACHE", "require")
-    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 2}) == {"v": 1}
+    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 2})["v"] == 1
     monkeypatch.setenv("BOOK_CACHE", "refresh")
-    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 3}) == {"v": 3}
+    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 3})["v"] == 3
     monkeypatch.setenv("BOOK_CACHE", "use")
-    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 4}) == {"v": 3}
+    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 4})["v"] == 3
 
 
 def test_run_is_cached_per_profile(results_dir, monkeypatch):
@@ -130,17 +151,17 @@ def test_run_is_cached_per_profile(results_dir, monkeypatch):
     first = run(config)
     files = list((results_dir / "cpu").glob("run-*.json"))
     assert len(files) == 1 and json.loads(files[0].read_text())["final"] == first["final"]
-    monkeypatch.setattr(experiments, "train", lambda c: pytest.fail("trained although cached"))
+    monkeypatch.setattr(runs, "train", lambda c: pytest.fail("trained although cached"))
     assert run(config) == first
 
 
 def test_smoke_never_touches_results(results_dir, monkeypatch):
     calls = []
-    assert cached("smoke", "exp", {}, lambda: calls.append(1) or {"v": 1}) == {"v": 1}
-    assert cached("smoke", "exp", {}, lambda: calls.append(1) or {"v": 1}) == {"v": 1}
-    assert len(calls) == 2 and not results_dir.exists()
+    assert cached("smoke", "exp", {}, lambda: calls.append(1) or {"v": 1})["v"] == 1
+    assert cached("smoke", "exp", {}, lambda: calls.append(1) or {"v": 1})["v"] == 1
+    assert len(calls) == 2 and not results_dir.exists() and not get_profile("smoke").cache
     monkeypatch.setenv("BOOK_CACHE", "require")
-    assert cached("smoke", "exp", {}, lambda: {"v": 1}) == {"v": 1}  # require is for cached profiles
+    assert cached("smoke", "exp", {}, lambda: {"v": 1})["v"] == 1  # require is for cached profiles
 
 
 def test_interrupted_write_leaves_no_half_file(tmp_path, monkeypatch):
@@ -179,7 +200,7 @@ def test_bench_prints_throughputs_and_ratios(capsys):
 
 @pytest.mark.parametrize("opt", ["adagrad", "adadelta", "rmsprop", "adamax", "adam", "adamw"])
 def test_every_optimizer_trains(opt):
-    result = run(make_config("smoke", **TINY, schedule="constant", opt=opt, lr=0.01))
+    result = run(make_config("smoke", **TINY, schedule="constant", opt=opt, lr=0.001))
     assert result["diverged_at"] is None and len(result["history"]["iteration"]["lr"]) == 4
 
 
@@ -199,6 +220,41 @@ def test_load_named_finds_every_configuration_of_a_name(results_dir):
     cached("cpu", "exp-finder", {"a": 1}, lambda: {"v": 3})
     assert sorted(r["v"] for r in load_named("cpu", "exp")) == [1, 2]
     assert load_named("cpu", "nothing") == []
+    save_json(result_path("cpu", "exp", {"a": 3}), {"v": 4, "spec": {"a": 4}})  # renamed by hand
+    assert sorted(r["v"] for r in load_named("cpu", "exp")) == [1, 2]
+
+
+def test_only_results_of_the_current_code_are_returned(results_dir, monkeypatch):
+    config = make_config("cpu", **TINY)
+    first = run(config)
+    assert results_named("cpu", "run") == [first]
+    with monkeypatch.context() as m:
+        m.setattr(runs, "ENGINE_VERSION", engine.ENGINE_VERSION + 1)  # the saved one is an older engine's
+        with pytest.raises(LookupError, match="no current cpu results named 'run'"):
+            results_named("cpu", "run")
+    stale = {**first["spec"], "config": {**first["spec"]["config"], "dropout": 0.5}}  # a field since removed
+    save_json(result_path("cpu", "run", stale), {**first, "spec": stale})
+    assert results_named("cpu", "run") == [first]
+
+
+def test_an_incomplete_config_is_refused_before_anything_runs():
+    with pytest.raises(ValueError, match="config is incomplete .*make_config"):
+        run(Config())
+    with pytest.raises(ValueError, match="config is incomplete"):
+        range_test(Config(profile="smoke"))
+    from helpers.interpolation import interpolation
+    with pytest.raises(ValueError, match="config is incomplete"):
+        interpolation(Config(), {"line": (1, 2)}, [0, 1])
+
+
+def test_a_schedule_missing_from_the_table_raises():
+    from helpers.engine import FIT, build_learner, fit
+    from helpers.config import SCHEDULES
+    assert set(FIT) == set(SCHEDULES)
+    config = make_config("smoke", **TINY)
+    object.__setattr__(config, "schedule", "cosine")  # past the Config's own check
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        fit(build_learner(config, device="cpu"), config)
 
 
 def test_numpy_numbers_become_plain_floats():
@@ -209,7 +265,7 @@ def test_numpy_numbers_become_plain_floats():
 
 # ---- chapter 1's cycle and its named variants
 def test_cycle_config_names_variants_by_what_they_change():
-    from helpers.experiments import BOOK_CYCLE, cycle_config
+    from helpers.config import BOOK_CYCLE, cycle_config
     base = cycle_config("smoke")
     assert base.name == "engine-1cycle" and base.lr == BOOK_CYCLE["lr"] and base.mom_min == 0.85
     assert cycle_config("smoke", epochs=base.epochs) == base  # a profile default is no change

@@ -1,0 +1,172 @@
+"""Independent computations in parallel, on Ray: `run_jobs(jobs)` returns their results in order.
+
+The driver looks every job up in the cache first and dispatches only the missing ones; each
+result comes back to the driver and is saved (atomically) as it arrives, so an interrupted grid
+keeps every finished run, and no file system is shared with the workers.
+
+Where the jobs run:
+- ``BOOK_WORKERS=1``: in this process, one after another, without Ray.
+- otherwise Ray: ``RAY_ADDRESS`` joins an existing cluster (every node needs this project
+  installed, with its dataset); without it a local cluster starts on first use, sized to the
+  machine: on a CPU one run per core (``BOOK_WORKERS`` runs if set), on GPUs
+  ``BOOK_RUNS_PER_GPU`` runs share each GPU (fractional ``num_gpus``; default 4).
+- Each run uses ``BOOK_THREADS`` intra-op threads (default 1) wherever it runs, so a result does
+  not depend on how it was run: the same config on the same kind of machine gives the same bits
+  serially and in a grid. Provenance records the thread count.
+
+A job that raises, or whose worker dies, is tried once more; if it fails again the other
+results are kept and a `GridError` names its configuration. Ctrl-C cancels the outstanding jobs.
+"""
+import os
+import sys
+from contextlib import contextmanager
+
+import torch
+from fastprogress.fastprogress import progress_bar
+
+from .cache import lookup, store
+
+ATTEMPTS = 2  # a failed job is tried once more
+
+
+class GridError(RuntimeError):
+    """Some jobs of a grid failed twice; the message names their configurations."""
+
+
+def positive_int(var, default, meaning=""):
+    """The environment variable `var` as a positive integer (`default` when unset)."""
+    value = os.environ.get(var)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{var} must be a positive integer{meaning}, got {value!r}")
+    return int(value)
+
+
+def threads_per_run():
+    return positive_int("BOOK_THREADS", 1)
+
+
+def workers():
+    """BOOK_WORKERS, or None (unset: as many as the machine or cluster allows)."""
+    return positive_int("BOOK_WORKERS", None, " (1: no Ray)")
+
+
+def runs_per_gpu():
+    return positive_int("BOOK_RUNS_PER_GPU", 4)
+
+
+def progress_shown():
+    return os.environ.get("BOOK_PROGRESS", "1") != "0"
+
+
+@contextmanager
+def torch_threads(n):
+    """Run the block with `n` intra-op threads, then put the old count back."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def execute(job, threads):
+    """Compute one job with `threads` intra-op threads (in this process or in a Ray worker)."""
+    with torch_threads(threads):
+        return job()
+
+
+def describe(job):
+    return f"{job.name} ({job.config})"
+
+
+def run_jobs(jobs):
+    """The results of `jobs` (see `helpers.runs.Job`), in order: cached ones loaded, the others
+    computed (in parallel when there are several and BOOK_WORKERS is not 1) and saved."""
+    jobs = list(jobs)
+    results = [lookup(job.profile, job.name, job.spec) for job in jobs]  # may raise MissingResult
+    missing = [i for i, r in enumerate(results) if r is None]
+    if not missing:
+        return results
+    bar = progress_bar(range(len(missing)), leave=False) if progress_shown() and len(missing) > 1 else None
+    if bar is not None:
+        bar.comment = f"{len(missing)} runs"
+        bar.update(0)
+    failures = []
+
+    def arrived(i, result, error):
+        if error is not None:
+            failures.append(f"{describe(jobs[i])}: {type(error).__name__}: {error}")
+        else:
+            results[i] = store(jobs[i].profile, jobs[i].name, jobs[i].spec, result)
+        if bar is not None:
+            bar.update(len(missing) - sum(r is None for r in results) + len(failures))
+
+    serial = workers() == 1 or len(missing) == 1
+    (run_serially if serial else run_on_ray)([(i, jobs[i]) for i in missing], threads_per_run(), arrived)
+    if failures:
+        raise GridError(f"{len(failures)} of {len(jobs)} jobs failed {ATTEMPTS} times (the other "
+                        "results are saved):\n" + "\n".join(failures))
+    return results
+
+
+def run_serially(indexed, threads, arrived):
+    for i, job in indexed:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                result = execute(job, threads)
+            except Exception as e:  # noqa: BLE001 (any error of a run is reported with its config)
+                if attempt == ATTEMPTS:
+                    arrived(i, None, e)
+            else:
+                arrived(i, result, None)
+                break
+
+
+def start_ray():
+    """Join RAY_ADDRESS, or start a local cluster sized to this machine (once per process)."""
+    import ray
+    if ray.is_initialized():
+        return ray
+    env = {k: v for k, v in os.environ.items() if k.startswith("BOOK_")}
+    options = dict(include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+                   runtime_env={"env_vars": env})
+    if not os.environ.get("RAY_ADDRESS"):
+        gpus = torch.cuda.device_count()
+        n = workers() or (gpus * runs_per_gpu() if gpus else max(1, (os.cpu_count() or 1) // threads_per_run()))
+        options.update(num_cpus=n * threads_per_run(), num_gpus=gpus,
+                       object_store_memory=256 * 2 ** 20)  # results are small
+    ray.init(**options)
+    return ray
+
+
+def run_on_ray(indexed, threads, arrived):
+    ray = start_ray()
+    gpus = ray.cluster_resources().get("GPU", 0)
+    remote = ray.remote(execute).options(num_cpus=threads, num_gpus=1 / runs_per_gpu() if gpus else 0,
+                                         max_retries=0)
+    attempts, pending = {}, {}
+    for i, job in indexed:
+        pending[remote.remote(job, threads)] = i
+        attempts[i] = 1
+    try:
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            i = pending.pop(done[0])
+            try:
+                result = ray.get(done[0])
+            except ray.exceptions.RayError as e:
+                cause = getattr(e, "cause", None) or e
+                if attempts[i] < ATTEMPTS:
+                    attempts[i] += 1
+                    pending[remote.remote(dict(indexed)[i], threads)] = i
+                else:
+                    arrived(i, None, cause)
+            else:
+                arrived(i, result, None)
+    except KeyboardInterrupt:
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        print(f"interrupted: {len(pending)} jobs cancelled, finished ones are saved", file=sys.stderr)
+        raise

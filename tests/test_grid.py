@@ -1,0 +1,99 @@
+"""The parallel grid: a local 2-worker Ray cluster, started and stopped here."""
+import json
+
+import pytest
+
+from helpers import engine, grid
+from helpers.cache import MissingResult
+from helpers.config import make_config
+from helpers.runs import Job, finder_result, range_tests, run_job, run_many, run_seeds
+
+TINY = dict(n_train=256, n_valid=128, batch_size=64, epochs=1, depth=8)
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    ray = pytest.importorskip("ray")
+    import os
+    os.environ["BOOK_WORKERS"] = "2"
+    grid.start_ray()
+    yield ray
+    ray.shutdown()
+    os.environ.pop("BOOK_WORKERS")
+
+
+def configs(profile="smoke"):
+    return [make_config(profile, **TINY, lr=lr, seed=s, name=f"g{lr}") for lr in (0.05, 0.2) for s in (0, 1)]
+
+
+def serial(monkeypatch, fn, *args, **kw):
+    with monkeypatch.context() as m:
+        m.setenv("BOOK_WORKERS", "1")
+        return fn(*args, **kw)
+
+
+def test_grid_results_equal_serial_ones_to_the_bit(ray_cluster, monkeypatch):
+    parallel = run_many(configs())
+    alone = serial(monkeypatch, run_many, configs())
+    strip = lambda r: {k: v for k, v in r.items() if k != "provenance"}  # noqa: E731 (times differ)
+    assert [strip(r) for r in parallel] == [strip(r) for r in alone]
+    assert [r["config"]["lr"] for r in parallel] == [0.05, 0.05, 0.2, 0.2]  # in the order given
+    assert {r["provenance"]["machine"]["threads"] for r in parallel + alone} == {1}
+    finders = range_tests(configs()[:2], num_it=8, stop_div=False)
+    assert [f["lr"] for f in finders] == [f["lr"] for f in serial(monkeypatch, range_tests, configs()[:2],
+                                                                     num_it=8, stop_div=False)]
+
+
+def test_only_missing_results_are_dispatched_and_each_is_saved(ray_cluster, results_dir, monkeypatch):
+    first = configs("cpu")[:1]
+    run_many(first)
+    dispatched = []
+    real = grid.run_on_ray
+    monkeypatch.setattr(grid, "run_on_ray", lambda jobs, *a: dispatched.append(len(jobs)) or real(jobs, *a))
+    results = run_many(configs("cpu"))
+    assert dispatched == [3] and len(list((results_dir / "cpu").glob("g*.json"))) == 4
+    saved = {json.loads(p.read_text())["final"]["accuracy"] for p in (results_dir / "cpu").glob("g*.json")}
+    assert saved == {r["final"]["accuracy"] for r in results}
+    monkeypatch.setenv("BOOK_CACHE", "require")
+    monkeypatch.setattr(grid, "run_on_ray", lambda *a: pytest.fail("Ray started under BOOK_CACHE=require"))
+    assert run_many(configs("cpu")) == results
+    with pytest.raises(MissingResult):
+        run_many([make_config("cpu", **TINY, lr=0.3)])
+
+
+def broken_job(config):
+    """A job that raises in whichever process runs it (its finder arguments skip the checks)."""
+    finder = dict(start_lr=1.0, end_lr=0.1, num_it=8, scale="exp", stop_div=True, bn_stats="batch")
+    return Job(config, finder_result, {"finder": finder}, "-broken")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_failing_run_is_retried_once_then_named_and_the_others_kept(ray_cluster, results_dir,
+                                                                     monkeypatch, workers):
+    monkeypatch.setenv("BOOK_WORKERS", workers)
+    good = configs("cpu")[:2]
+    calls = []
+    real = grid.execute
+    monkeypatch.setattr(grid, "execute", lambda job, threads: calls.append(job.name) or real(job, threads))
+    jobs = [run_job(good[0]), broken_job(good[0]), run_job(good[1])]
+    with pytest.raises(grid.GridError, match=r"(?s)1 of 3 jobs failed 2 times.*g0.05-broken .*start_lr"):
+        grid.run_jobs(jobs)
+    if workers == "1":
+        assert calls.count("g0.05-broken") == 2
+    assert len(list((results_dir / "cpu").glob("g*.json"))) == 2  # both good runs are saved
+
+
+def test_seed_grids_keep_their_settings_apart(monkeypatch):
+    monkeypatch.setenv("BOOK_WORKERS", "1")
+    out = run_seeds({"low": make_config("smoke", **TINY, lr=0.05), "high": make_config("smoke", **TINY, lr=0.2)})
+    assert list(out) == ["low", "high"] and [len(v) for v in out.values()] == [2, 2]  # smoke: seeds 0, 1
+    assert [r["config"]["seed"] for r in out["high"]] == [0, 1] and out["high"][0]["config"]["lr"] == 0.2
+
+
+def test_bad_worker_and_thread_settings(monkeypatch):
+    for var, fn in (("BOOK_WORKERS", grid.workers), ("BOOK_THREADS", grid.threads_per_run),
+                    ("BOOK_RUNS_PER_GPU", grid.runs_per_gpu)):
+        monkeypatch.setenv(var, "0")
+        with pytest.raises(ValueError, match=f"{var} must be a positive integer"):
+            fn()
+    assert run_job(make_config("smoke", **TINY)).spec["engine"] == engine.ENGINE_VERSION
