@@ -4,7 +4,6 @@ Each test states what a chapter's text says about its results; if the results ar
 no longer bear a sentence out, the test fails and the text must be revisited.
 """
 import numpy as np
-import pytest
 
 from helpers.runs import results_named
 from helpers.analysis import acc, apart, smooth

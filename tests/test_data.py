@@ -32,7 +32,7 @@ def test_loader_batches():
 def test_same_seed_same_batches_other_seed_other_batches():
     def first(seed):
         return get_dls("fashion_mnist", n_train=512, n_valid=64, bs=32, seed=seed, device="cpu").train.one_batch()
-    (a, ya), (b, yb), (c, yc) = first(3), first(3), first(4)
+    (a, ya), (b, yb), (_, yc) = first(3), first(3), first(4)
     assert torch.equal(a, b) and torch.equal(ya, yb)
     assert not torch.equal(ya, yc)
 

@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 
 from helpers.config import make_config
-from helpers.interpolation import evaluate, interpolate, interpolation, loss_along_line, recompute_bn
+from helpers.interpolation import interpolate, interpolation, loss_along_line, recompute_bn
 
 
 def tiny_model():
