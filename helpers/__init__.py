@@ -2,5 +2,14 @@
 runs and their parallel grids, analysis, claims, plotting."""
 import warnings
 
+import torch
+
+from .grid import threads_per_run
+
 # fastai's import of torch.jit.script warns on every import under torch 2.14; it is not ours to fix.
 warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*", category=FutureWarning)
+
+# Every computation in a process that uses the helpers runs with BOOK_THREADS intra-op threads
+# (default 1), as each run of a grid does: oneDNN keeps the kernels it chose for the thread count
+# of their first use, so a run after work at another thread count would differ in the last bits.
+torch.set_num_threads(threads_per_run())
