@@ -8,6 +8,8 @@ import math
 import numbers
 from dataclasses import dataclass, fields, replace
 
+import torch
+
 from .data import dataset_info
 from .models import HEADS
 from .profiles import get_profile
@@ -15,7 +17,11 @@ from .schedules import CLR_MODES
 
 SCHEDULES = ("one_cycle", "linear_cycle", "constant", "step") + CLR_MODES
 CYCLES = ("one_cycle", "linear_cycle")  # they cycle the momentum too
-OPTIMIZERS = ("sgd", "adam", "adamw", "adamax", "rmsprop", "adagrad", "adadelta")
+# PyTorch's optimizers by name. Their weight decay is the papers' L2 penalty, except AdamW's,
+# which is decoupled.
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+              "adamax": torch.optim.Adamax, "rmsprop": torch.optim.RMSprop,
+              "adagrad": torch.optim.Adagrad, "adadelta": torch.optim.Adadelta}
 WITH_MOMENTUM = ("sgd", "adam", "adamw", "adamax")  # `mom` is SGD's momentum or Adam's beta1
 SIZES = ("dataset", "depth", "n_train", "n_valid", "batch_size", "epochs")  # from the profile
 
@@ -77,7 +83,7 @@ def check_config(c):
            "depth", "6n+2 with n >= 1 (8, 14, 20, 56, 110, ...)", c.depth)
     _check(c.head in HEADS, "head", f"one of {HEADS}", c.head)
     _check(c.schedule in SCHEDULES, "schedule", f"one of {SCHEDULES}", c.schedule)
-    _check(c.opt in OPTIMIZERS, "opt", f"one of {OPTIMIZERS}", c.opt)
+    _check(c.opt in OPTIMIZERS, "opt", f"one of {tuple(OPTIMIZERS)}", c.opt)
     _check(isinstance(c.lr, (int, float)) and math.isfinite(c.lr) and c.lr > 0, "lr", "a number > 0", c.lr)
     _check(0 < c.pct_start < 1, "pct_start", "in the open interval (0, 1)", c.pct_start)
     _check(c.div >= 1 and c.div_final >= 1, "div and div_final", ">= 1", (c.div, c.div_final))

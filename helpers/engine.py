@@ -28,7 +28,7 @@ from fastai.optimizer import OptimWrapper
 from fastai.torch_core import set_seed
 
 from .callbacks import DeviceSmoothLoss, IterationLog, divergence
-from .config import WITH_MOMENTUM, require_complete
+from .config import OPTIMIZERS, WITH_MOMENTUM, require_complete
 from .data import dataset_info, get_dls
 from .models import resnet
 from .provenance import provenance
@@ -37,16 +37,10 @@ from .schedules import CLR_MODES, clr_schedule, linear_one_cycle
 # Part of every cached result's key: bump it when a change of the training code alters results,
 # so that the committed results stop matching and the site build asks for `make reproduce`.
 ENGINE_VERSION = 2
-# PyTorch's optimizers, wrapped for fastai (whose schedulers then drive lr, momentum and weight
-# decay). Their weight decay is the papers' L2 penalty, except AdamW's, which is decoupled.
-OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-              "adamax": torch.optim.Adamax, "rmsprop": torch.optim.RMSprop,
-              "adagrad": torch.optim.Adagrad, "adadelta": torch.optim.Adadelta}
-
-
 def opt_func(name, mom):
-    """A fastai `opt_func` for PyTorch's optimizer `name` at its default settings, with `mom` as
-    SGD's momentum or the Adam family's beta1; the others have no momentum to set."""
+    """PyTorch's optimizer `name` (`helpers.config.OPTIMIZERS`) as a fastai `opt_func`, so that
+    fastai's schedulers drive its lr, momentum and weight decay: default settings, with `mom` as
+    SGD's momentum or the Adam family's beta1 (the others have no momentum to set)."""
     kwargs = {"momentum": mom} if name == "sgd" else {"betas": (mom, 0.999)} if name in WITH_MOMENTUM else {}
     return partial(OptimWrapper, opt=OPTIMIZERS[name], **kwargs)
 

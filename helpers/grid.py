@@ -19,12 +19,12 @@ results are kept and a `GridError` names its configuration. Ctrl-C cancels the o
 """
 import os
 import sys
-from contextlib import contextmanager
 
 import torch
 from fastprogress.fastprogress import progress_bar
 
 from .cache import lookup, store
+from .engine import progress_enabled
 
 ATTEMPTS = 2  # a failed job is tried once more
 
@@ -56,25 +56,10 @@ def runs_per_gpu():
     return positive_int("BOOK_RUNS_PER_GPU", 4)
 
 
-def progress_shown():
-    return os.environ.get("BOOK_PROGRESS", "1") != "0"
-
-
-@contextmanager
-def torch_threads(n):
-    """Run the block with `n` intra-op threads, then put the old count back."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
-def execute(job, threads):
-    """Compute one job with `threads` intra-op threads (in this process or in a Ray worker)."""
-    with torch_threads(threads):
-        return job()
+def execute(job):
+    """Compute one job, in this process or in a Ray worker (either of which imported `helpers`
+    and so runs with BOOK_THREADS intra-op threads)."""
+    return job()
 
 
 def describe(job):
@@ -89,7 +74,7 @@ def run_jobs(jobs):
     missing = [i for i, r in enumerate(results) if r is None]
     if not missing:
         return results
-    bar = progress_bar(range(len(missing)), leave=False) if progress_shown() and len(missing) > 1 else None
+    bar = progress_bar(range(len(missing)), leave=False) if progress_enabled() and len(missing) > 1 else None
     if bar is not None:
         bar.comment = f"{len(missing)} runs"
         bar.update(0)
@@ -104,18 +89,18 @@ def run_jobs(jobs):
             bar.update(len(missing) - sum(r is None for r in results) + len(failures))
 
     serial = workers() == 1 or len(missing) == 1
-    (run_serially if serial else run_on_ray)([(i, jobs[i]) for i in missing], threads_per_run(), arrived)
+    (run_serially if serial else run_on_ray)([(i, jobs[i]) for i in missing], arrived)
     if failures:
         raise GridError(f"{len(failures)} of {len(jobs)} jobs failed {ATTEMPTS} times (the other "
                         "results are saved):\n" + "\n".join(failures))
     return results
 
 
-def run_serially(indexed, threads, arrived):
+def run_serially(indexed, arrived):
     for i, job in indexed:
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                result = execute(job, threads)
+                result = execute(job)
             except Exception as e:  # noqa: BLE001 (any error of a run is reported with its config)
                 if attempt == ATTEMPTS:
                     arrived(i, None, e)
@@ -141,14 +126,14 @@ def start_ray():
     return ray
 
 
-def run_on_ray(indexed, threads, arrived):
+def run_on_ray(indexed, arrived):
     ray = start_ray()
     gpus = ray.cluster_resources().get("GPU", 0)
-    remote = ray.remote(execute).options(num_cpus=threads, num_gpus=1 / runs_per_gpu() if gpus else 0,
+    remote = ray.remote(execute).options(num_cpus=threads_per_run(), num_gpus=1 / runs_per_gpu() if gpus else 0,
                                          max_retries=0)
     attempts, pending = {}, {}
     for i, job in indexed:
-        pending[remote.remote(job, threads)] = i
+        pending[remote.remote(job)] = i
         attempts[i] = 1
     try:
         while pending:
@@ -160,7 +145,7 @@ def run_on_ray(indexed, threads, arrived):
                 cause = getattr(e, "cause", None) or e
                 if attempts[i] < ATTEMPTS:
                     attempts[i] += 1
-                    pending[remote.remote(dict(indexed)[i], threads)] = i
+                    pending[remote.remote(dict(indexed)[i])] = i
                 else:
                     arrived(i, None, cause)
             else:

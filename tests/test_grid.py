@@ -74,7 +74,7 @@ def test_a_failing_run_is_retried_once_then_named_and_the_others_kept(ray_cluste
     good = configs("cpu")[:2]
     calls = []
     real = grid.execute
-    monkeypatch.setattr(grid, "execute", lambda job, threads: calls.append(job.name) or real(job, threads))
+    monkeypatch.setattr(grid, "execute", lambda job: calls.append(job.name) or real(job))
     jobs = [run_job(good[0]), broken_job(good[0]), run_job(good[1])]
     with pytest.raises(grid.GridError, match=r"(?s)1 of 3 jobs failed 2 times.*g0.05-broken .*start_lr"):
         grid.run_jobs(jobs)
