@@ -124,3 +124,17 @@ def plot_epoch_curves(ax, results, title, metric="loss"):
             ax.plot(ep["epoch"], ep[metric], color="C2", alpha=0.8, label=f"validation {metric}" if i == 0 else None)
     ax.set(title=title, xlabel="epoch", ylabel="cross-entropy loss" if metric == "loss" else metric)
     ax.legend(title=f"{len(results)} seeds, one line each")
+
+
+def plot_accuracy_vs_iterations(ax, results, title, style=lambda name: "o-"):
+    """Validation accuracy after each epoch against the iterations trained, one line per setting
+    of {name: [result per seed]}: the mean over seeds, and a band from min to max. `style(name)`
+    is the line's matplotlib format."""
+    for j, (name, rs) in enumerate(results.items()):
+        epochs = np.array(rs[0]["history"]["epoch"]["epoch"])
+        its = epochs * (len(rs[0]["history"]["iteration"]["lr"]) // len(epochs))
+        accs = 100 * np.array([r["history"]["epoch"]["accuracy"] for r in rs])
+        ax.plot(its, accs.mean(0), style(name), color=f"C{j}", label=name)
+        ax.fill_between(its, accs.min(0), accs.max(0), color=f"C{j}", alpha=0.15)
+    ax.set(title=title, xlabel="iteration", ylabel="validation accuracy (%)")
+    ax.legend()

@@ -80,3 +80,17 @@ def test_show_refuses_figures_below_the_book_standard():
     assert plotting.figure_problems(fig) == []
     plotting.show()  # passes now
     plt.close("all")
+
+
+def test_accuracy_against_iterations_is_the_seed_mean_with_a_min_max_band():
+    def result(accs, n_iter):
+        return {"history": {"epoch": {"epoch": [1, 2], "accuracy": accs}, "iteration": {"lr": [0.1] * n_iter}}}
+    fig, ax = plt.subplots()
+    plotting.plot_accuracy_vs_iterations(
+        ax, {"a": [result([0.5, 0.7], 20), result([0.6, 0.9], 20)]}, "t", style=lambda name: "s--")
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == [10, 20] and np.allclose(line.get_ydata(), [55, 80])
+    assert line.get_linestyle() == "--" and plotting.figure_problems(fig) == []
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert np.isclose(band.min(), 50) and np.isclose(band.max(), 90)
+    plt.close(fig)
