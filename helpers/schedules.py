@@ -13,6 +13,8 @@ fastai's own `fit_one_cycle` is the two-phase cosine variant and is used as it i
 """
 import math
 
+import torch
+
 CLR_MODES = ("triangular", "triangular2", "exp_range")
 
 
@@ -66,3 +68,18 @@ def linear_one_cycle(n_iter, max_lr, pct_start=0.45, div=10.0, div_final=1000.0,
     mom = lambda pos: three_phase(round(pos * n_iter), n_iter, pct_start, moms[0], moms[1], moms[0])
     lr(0)  # check the arguments now
     return {"lr": lr, "mom": mom}
+
+
+def pytorch_reference(make_scheduler, n_iter, lr=0.1, momentum=0.9):
+    """The learning rates and momenta that a PyTorch scheduler sets over `n_iter` iterations:
+    `make_scheduler(optimizer)` builds it on an SGD optimizer of one dummy parameter (initial
+    `lr` and `momentum`). The reference the schedules above are checked against."""
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr, momentum=momentum)
+    scheduler = make_scheduler(opt)
+    lrs, momenta = [], []
+    for _ in range(n_iter):
+        lrs.append(opt.param_groups[0]["lr"])
+        momenta.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        scheduler.step()
+    return lrs, momenta

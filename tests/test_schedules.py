@@ -3,20 +3,15 @@ import torch
 
 from helpers.config import make_config
 from helpers.runs import run
-from helpers.schedules import CLR_MODES, clr_lr, clr_schedule, linear_one_cycle, three_phase
+from helpers.schedules import (CLR_MODES, clr_lr, clr_schedule, linear_one_cycle, pytorch_reference,
+                               three_phase)
 
 
 @pytest.mark.parametrize("mode", CLR_MODES)
 def test_clr_matches_pytorch_cycliclr(mode):
     base, top, step, gamma, n = 0.01, 0.3, 37, 0.997, 400
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base)
-    torch_sched = torch.optim.lr_scheduler.CyclicLR(opt, base, top, step_size_up=step, mode=mode,
-                                                    gamma=gamma, cycle_momentum=False)
-    theirs = []
-    for _ in range(n):
-        theirs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        torch_sched.step()
+    theirs, _ = pytorch_reference(lambda opt: torch.optim.lr_scheduler.CyclicLR(
+        opt, base, top, step_size_up=step, mode=mode, gamma=gamma, cycle_momentum=False), n, lr=base)
     ours = [clr_lr(i, base, top, step, mode, gamma) for i in range(n)]
     assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
 
@@ -46,16 +41,9 @@ def test_training_follows_the_cyclical_schedule(mode):
 @pytest.mark.parametrize("n,pct", [(200, 0.45), (97, 0.3), (1000, 0.4)])
 def test_linear_one_cycle_matches_pytorch_three_phase(n, pct):
     max_lr, div, div_final, moms = 3.0, 10.0, 1000.0, (0.95, 0.85)
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
-    reference = torch.optim.lr_scheduler.OneCycleLR(
+    lrs, momenta = pytorch_reference(lambda opt: torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr, total_steps=n, pct_start=pct, anneal_strategy="linear", three_phase=True,
-        div_factor=div, final_div_factor=div_final / div, base_momentum=moms[1], max_momentum=moms[0])
-    lrs, momenta = [], []
-    for _ in range(n):
-        lrs.append(opt.param_groups[0]["lr"])
-        momenta.append(opt.param_groups[0]["momentum"])
-        opt.step()
-        reference.step()
+        div_factor=div, final_div_factor=div_final / div, base_momentum=moms[1], max_momentum=moms[0]), n)
     scheds = linear_one_cycle(n, max_lr, pct, div, div_final, moms)
     assert [scheds["lr"](i / n) for i in range(n)] == pytest.approx(lrs, rel=1e-9, abs=1e-12)
     assert [scheds["mom"](i / n) for i in range(n)] == pytest.approx(momenta, rel=1e-9, abs=1e-12)
@@ -83,3 +71,9 @@ def test_training_follows_the_linear_cycle():
 def test_bad_linear_cycle_config(kw):
     with pytest.raises(ValueError, match="must be"):
         make_config("smoke", schedule="linear_cycle", **kw)
+
+
+def test_pytorch_reference_reads_what_the_scheduler_sets():
+    lrs, momenta = pytorch_reference(lambda opt: torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5), 5,
+                                     lr=1.0, momentum=0.8)
+    assert lrs == [1.0, 1.0, 0.5, 0.5, 0.25] and momenta == [0.8] * 5
