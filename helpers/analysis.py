@@ -1,7 +1,11 @@
-"""Statistics the chapters and the claims share: smoothing, seed summaries, the book's rule for
-calling two settings different, and measures of a range test or an interpolation line."""
+"""Statistics the chapters and the claims share: smoothing, seed summaries, the book's one rule
+for deciding a claim, and measures of a range test or an interpolation line."""
+import math
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 
 def smooth(values, beta=0.98):
@@ -23,9 +27,86 @@ def fmt(a):
     return f"{a.mean():.1f} ± {a.std(ddof=1):.1f}%"
 
 
-def apart(a, b):
-    """The book's rule: two settings differ when their means differ by more than the larger std."""
-    return bool(abs(np.mean(a) - np.mean(b)) > max(np.std(a, ddof=1), np.std(b, ddof=1)))
+LEVEL = 0.95  # the confidence level of every interval in the book
+VERDICTS = ("held", "contradicted", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A measured difference, its 95% interval, and what the interval says about a claim."""
+    difference: float
+    ci_low: float
+    ci_high: float
+    verdict: str
+
+    def text(self, unit="points", digits=1):
+        """E.g. '+1.2 points (95% interval -0.3 to +2.7)'."""
+        def signed(x):  # rounded first, so that -0.03 reads +0.0, not -0.0
+            return f"{round(x, digits) + 0.0:+.{digits}f}"
+        return (f"{signed(self.difference)} {unit} (95% interval {signed(self.ci_low)} to "
+                f"{signed(self.ci_high)})").replace("  (", " (")
+
+    def __str__(self):
+        return self.text("", 2)
+
+
+def interval(groups, weights):
+    """The difference sum(w * mean(group)) of independent groups (one value per seed) with its
+    Welch 95% interval: the t distribution with Welch-Satterthwaite degrees of freedom. A group of
+    fewer than two values has no spread to measure, so the interval is unbounded."""
+    groups = [np.asarray(g, dtype=float) for g in groups]
+    if len(groups) != len(weights):
+        raise ValueError(f"weights must have one entry per group ({len(groups)}), got {len(weights)}")
+    diff = float(sum(w * g.mean() for w, g in zip(weights, groups)))
+    if any(len(g) < 2 for g in groups):
+        return diff, -math.inf, math.inf
+    parts = [w * w * g.var(ddof=1) / len(g) for w, g in zip(weights, groups)]
+    se2 = sum(parts)
+    if se2 == 0:
+        return diff, diff, diff
+    df = se2 ** 2 / sum(p * p / (len(g) - 1) for p, g in zip(parts, groups))
+    half = float(stats.t.ppf(0.5 + LEVEL / 2, df) * math.sqrt(se2))
+    return diff, diff - half, diff + half
+
+
+def verdict(ci_low, ci_high, above=-math.inf, below=math.inf):
+    """The book's one rule. A claim says a difference lies above `above` (and below `below`):
+    held when the whole interval lies there, contradicted when none of it does, inconclusive when
+    it straddles a bound."""
+    if above >= below:
+        raise ValueError(f"above must be less than below, got {above} and {below}")
+    if above < ci_low and ci_high < below:
+        return "held"
+    if ci_high <= above or ci_low >= below:
+        return "contradicted"
+    return "inconclusive"
+
+
+def decide(groups, weights, above=-math.inf, below=math.inf):
+    """`interval` of a difference of groups, judged by `verdict`."""
+    diff, low, high = interval(groups, weights)
+    return Comparison(diff, low, high, verdict(low, high, above, below))
+
+
+def compare(a, b, margin=0.0):
+    """The claim "a is larger than b by more than `margin`" (a negative margin: "a is at least as
+    good as b, within -margin"), decided on the difference of means mean(a) - mean(b)."""
+    return decide([a, b], [1, -1], above=margin)
+
+
+def one_sample(a, above=-math.inf, below=math.inf):
+    """The claim "the mean of `a` lies in (above, below)"."""
+    return decide([a], [1], above, below)
+
+
+def plateau(by_epochs, gain):
+    """The length at which training has plateaued: the shortest E of {epochs: accuracies per
+    seed} whose doubling, 2E, is also there and is not shown (by `compare`) to gain more than
+    `gain` points. None when every doubling measured still gains."""
+    for e in sorted(by_epochs):
+        if 2 * e in by_epochs and compare(by_epochs[2 * e], by_epochs[e], gain).verdict != "held":
+            return e
+    return None
 
 
 def summary_table(results):

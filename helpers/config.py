@@ -152,3 +152,13 @@ def cycle_config(profile=None, name=None, **changes):
         name = "cycle-" + "-".join(f"{k}{v:g}" if isinstance(v, float) else f"{k}{v}"
                                    for k, v in sorted(changes.items()))
     return make_config(profile, **{**BOOK_CYCLE, **changes, "name": name or base.name})
+
+
+# The classical ResNet schedule the super-convergence chapter compares 1cycle with.
+BOOK_STEP = dict(schedule="step", mom=0.9, wd=1e-4)
+
+
+def step_config(profile=None, lr=0.1, **changes):
+    """The step schedule (`BOOK_STEP`, in `profile`) from `lr`, named "sc-step-<lr>" whatever
+    its length or data, so that the chapter and the claims find it by name and config."""
+    return make_config(profile, **{**BOOK_STEP, "name": f"sc-step-{lr:g}", "lr": lr, **changes})

@@ -111,6 +111,9 @@ def run_serially(indexed, arrived):
 
 def start_ray():
     """Join RAY_ADDRESS, or start a local cluster sized to this machine (once per process)."""
+    # On a busy 2-core machine the local node can take longer to register than Ray's default
+    # wait (ray-project/ray#47087: "The current node timed out during startup").
+    os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")
     import ray
     if ray.is_initialized():
         return ray

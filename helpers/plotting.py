@@ -138,3 +138,25 @@ def plot_accuracy_vs_iterations(ax, results, title, style=lambda name: "o-"):
         ax.fill_between(its, accs.min(0), accs.max(0), color=f"C{j}", alpha=0.15)
     ax.set(title=title, xlabel="iteration", ylabel="validation accuracy (%)")
     ax.legend()
+
+
+VERDICT_COLOURS = {"held": "C2", "contradicted": "C3", "inconclusive": "C7"}
+
+
+def plot_intervals(ax, comparisons, above=None, below=None, xlabel="difference", ylabel="claim"):
+    """One row per {label: Comparison}: the difference as a dot, its 95% interval as a bar,
+    coloured by verdict, with the claim's bounds as dashed lines."""
+    labels = list(comparisons)
+    for i, label in enumerate(labels):
+        c = comparisons[label]
+        ax.errorbar(c.difference, i, xerr=[[c.difference - c.ci_low], [c.ci_high - c.difference]],
+                    fmt="o", capsize=4, color=VERDICT_COLOURS[c.verdict])
+    for bound in (above, below):
+        if bound is not None:
+            ax.axvline(bound, color="k", ls="--", lw=1)
+    for verdict, colour in VERDICT_COLOURS.items():
+        ax.plot([], [], "o-", color=colour, label=verdict)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.legend(title="verdict", loc="upper left", bbox_to_anchor=(1.01, 1))

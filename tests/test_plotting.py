@@ -94,3 +94,20 @@ def test_accuracy_against_iterations_is_the_seed_mean_with_a_min_max_band():
     band = ax.collections[0].get_paths()[0].vertices[:, 1]
     assert np.isclose(band.min(), 50) and np.isclose(band.max(), 90)
     plt.close(fig)
+
+
+def test_interval_plot_colours_each_row_by_its_verdict():
+    from helpers.analysis import compare
+    plotting.use_book_style()
+    rows = {"ahead": compare([3.0, 3.2, 2.9], [1.0, 1.1, 0.9]),
+            "behind": compare([1.0, 1.1, 0.9], [3.0, 3.2, 2.9]),
+            "tie": compare([1.0, 2.0, 3.0], [2.0, 1.0, 2.5])}
+    fig, ax = plt.subplots()
+    plotting.plot_intervals(ax, rows, above=0.0, xlabel="accuracy difference (points)")
+    ax.set_title("three intervals")
+    assert not plotting.figure_problems(fig)
+    bars = [c for c in ax.containers]
+    assert [b.lines[0].get_color() for b in bars] == [plotting.VERDICT_COLOURS[v] for v in
+                                                      ("held", "contradicted", "inconclusive")]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(rows)
+    plt.close(fig)
