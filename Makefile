@@ -17,7 +17,7 @@ SMOKE_ENV := BOOK_PROFILE=smoke BOOK_PROGRESS=0 BOOK_WORKERS=1 BOOK_THREADS=2
 # (BOOK_REPOSITORY_URL, or a GitHub/GitLab `origin` remote); see helpers/site_config.py.
 SITE_CONFIG := _build/_config.yml
 
-.PHONY: book test setup data unit nbval site browser browser-deps reproduce bench lab clean
+.PHONY: book test setup data unit nbval site browser browser-deps plan reproduce prune bench lab clean
 
 book: setup data
 	$(PY) -m helpers.site_config $(SITE_CONFIG)
@@ -64,9 +64,20 @@ browser-deps:
 	  $(SUDO) apt-get install -y -q chromium chromium-driver || \
 	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
 
+# The results the chapters need (CHAPTERS="clr momentum" for some), how many are cached, the minutes
+# the missing ones will take here, and the stale ones (see helpers/plan.py). Nothing trains.
+plan: setup data
+	$(PY) -m helpers.plan $(CHAPTERS)
+
+# Compute only the missing results (each saved as it arrives: run it again after an interruption),
+# then execute the chapters in place from the cache.
 reproduce: setup data
-	rm -rf book/results/cpu
-	BOOK_PROFILE=cpu BOOK_CACHE=use BOOK_PROGRESS=0 $(PY) -m helpers.reproduce
+	$(PY) -m helpers.plan --compute $(CHAPTERS)
+	BOOK_CACHE=require BOOK_PROGRESS=0 $(PY) -m helpers.reproduce $(CHAPTERS)
+
+# Delete the results that no chapter or claim asks for any more.
+prune: setup data
+	$(PY) -m helpers.plan --prune
 
 bench: setup data
 	$(PY) -m helpers.bench

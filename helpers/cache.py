@@ -3,8 +3,9 @@
 A result is saved as ``<name>-<key>.json``, where the key hashes its *spec* (the configuration,
 the options of the computation and the engine version), and the spec is stored in the result.
 ``BOOK_CACHE`` says how a result is found: ``use`` (default: load it if present, else compute and
-save it), ``require`` (a missing result is an error: nothing trains) or ``refresh`` (compute
-again and overwrite). A profile whose ``cache`` is off (``smoke``) never reads or writes results.
+save it), ``require`` (a missing result is an error: nothing trains), ``plan`` (like require, but
+a grid first notes all its missing results in the ledger: see `helpers.plan`) or ``refresh``
+(compute again and overwrite). A profile whose ``cache`` is off (``smoke``) never reads or writes results.
 """
 import hashlib
 import json
@@ -16,7 +17,7 @@ from pathlib import Path
 from .profiles import get_profile
 
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "book" / "results"
-CACHE_MODES = ("use", "require", "refresh")
+CACHE_MODES = ("use", "require", "plan", "refresh")
 
 
 class MissingResult(RuntimeError):
@@ -35,8 +36,13 @@ def spec_key(spec):
     return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
 
 
+def result_file(profile, name, spec):
+    """Where a result is saved, relative to `RESULTS_DIR`."""
+    return f"{profile}/{name}-{spec_key(spec)}.json"
+
+
 def result_path(profile, name, spec):
-    return RESULTS_DIR / profile / f"{name}-{spec_key(spec)}.json"
+    return RESULTS_DIR / result_file(profile, name, spec)
 
 
 def load_named(profile, name):
@@ -81,8 +87,8 @@ def as_json(result):
 
 
 def lookup(profile, name, spec):
-    """The cached result for `spec`, or None when it must be computed. Raises `MissingResult`
-    when it is missing and BOOK_CACHE=require."""
+    """The cached result for `spec`, or None when it must be computed (or, with BOOK_CACHE=plan,
+    noted as missing). Raises `MissingResult` when it is missing and BOOK_CACHE=require."""
     if not get_profile(profile).cache:
         return None
     path, mode = result_path(profile, name, spec), cache_mode()

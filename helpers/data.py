@@ -33,17 +33,18 @@ class DatasetInfo:
     classes: tuple
     pad: int        # zero padding before the random crop
     flip: bool      # whether a horizontal flip keeps the label
+    n_train: int    # images in the official training split
 
 
 DATASETS = {
     "fashion_mnist": DatasetInfo("fashion_mnist", 1, 28, (
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"), pad=2, flip=True),
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"), pad=2, flip=True, n_train=60_000),
     "cifar10": DatasetInfo("cifar10", 3, 32, (
         "airplane", "automobile", "bird", "cat", "deer",
-        "dog", "frog", "horse", "ship", "truck"), pad=4, flip=True),
+        "dog", "frog", "horse", "ship", "truck"), pad=4, flip=True, n_train=50_000),
     "cifar100": DatasetInfo("cifar100", 3, 32, tuple(f"class {i}" for i in range(100)),
-                            pad=4, flip=True),
+                            pad=4, flip=True, n_train=50_000),
 }
 
 

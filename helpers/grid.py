@@ -23,8 +23,9 @@ import sys
 import torch
 from fastprogress.fastprogress import progress_bar
 
-from .cache import lookup, store
+from .cache import MissingResult, cache_mode, lookup, store
 from .engine import progress_enabled
+from .ledger import note_jobs
 
 ATTEMPTS = 2  # a failed job is tried once more
 
@@ -71,9 +72,13 @@ def run_jobs(jobs):
     computed (in parallel when there are several and BOOK_WORKERS is not 1) and saved."""
     jobs = list(jobs)
     results = [lookup(job.profile, job.name, job.spec) for job in jobs]  # may raise MissingResult
+    note_jobs(jobs, results)
     missing = [i for i, r in enumerate(results) if r is None]
     if not missing:
         return results
+    if cache_mode() == "plan":
+        raise MissingResult(f"{len(missing)} of the {len(jobs)} results of this grid are not in the cache "
+                            f"(BOOK_CACHE=plan: nothing trains; the ledger lists them)")
     bar = progress_bar(range(len(missing)), leave=False) if progress_enabled() and len(missing) > 1 else None
     if bar is not None:
         bar.comment = f"{len(missing)} runs"

@@ -16,6 +16,7 @@ from .callbacks import RangeTest, find_lr
 from .config import Config, require_complete, with_seeds
 from .engine import ENGINE_VERSION, build_learner, quiet, train
 from .grid import run_jobs
+from .ledger import note_read
 from .profiles import get_profile
 from .provenance import provenance
 
@@ -112,6 +113,7 @@ def results_named(profile, name, **config):
              if current(r) and all(r["config"][k] == v for k, v in config.items())]
     if not found:
         raise LookupError(f"no current {profile} results named {name!r} with {config}: run the chapter first")
+    note_read(profile, name, found)
     return sorted(found, key=lambda r: r["config"]["seed"])
 
 
