@@ -26,6 +26,7 @@ from fastprogress.fastprogress import progress_bar
 from .cache import MissingResult, cache_mode, lookup, store
 from .engine import progress_enabled
 from .ledger import note_jobs
+from .profiles import get_profile
 
 ATTEMPTS = 2  # a failed job is tried once more
 
@@ -76,7 +77,7 @@ def run_jobs(jobs):
     missing = [i for i, r in enumerate(results) if r is None]
     if not missing:
         return results
-    if cache_mode() == "plan":
+    if cache_mode() == "plan" and any(get_profile(jobs[i].profile).cache for i in missing):
         raise MissingResult(f"{len(missing)} of the {len(jobs)} results of this grid are not in the cache "
                             f"(BOOK_CACHE=plan: nothing trains; the ledger lists them)")
     bar = progress_bar(range(len(missing)), leave=False) if progress_enabled() and len(missing) > 1 else None

@@ -41,6 +41,17 @@ def test_a_clear_lead_is_held_and_a_clear_deficit_contradicted(results):
     assert claims.clr_vs_fixed("cpu")[1].verdict == "contradicted"
 
 
+def test_clr_is_compared_with_the_best_adaptive_optimizer(results):
+    results("clr-triangular", HIGH)
+    for name in ("adagrad", "adadelta", "rmsprop", "adamax"):
+        results(f"clr-{name}", LOW)
+    results("clr-adam", [a + 0.1 for a in HIGH])  # the best, a tenth ahead: within the margin
+    text, result = claims.clr_vs_adaptive("cpu")
+    assert "(Adam)" in text and result.verdict == "held"
+    results("clr-adam", [a + 3 for a in HIGH])
+    assert claims.clr_vs_adaptive("cpu")[1].verdict == "contradicted"
+
+
 def test_as_good_as_allows_the_margin_but_not_more(results):
     results("engine-1cycle", HIGH)
     for name in ("cycle-mom0.99-mom_min0.99", "cycle-mom0.85"):

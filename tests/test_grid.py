@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from helpers import engine, grid
+from helpers import engine, grid, runs
 from helpers.cache import MissingResult
 from helpers.config import make_config
 from helpers.runs import Job, finder_result, range_tests, run_job, run_many, run_seeds
@@ -96,4 +96,15 @@ def test_bad_worker_and_thread_settings(monkeypatch):
         monkeypatch.setenv(var, "0")
         with pytest.raises(ValueError, match=f"{var} must be a positive integer"):
             fn()
-    assert run_job(make_config("smoke", **TINY)).spec["engine"] == engine.ENGINE_VERSION
+
+
+def test_results_of_another_engine_version_are_computed_again(results_dir, monkeypatch):
+    monkeypatch.setenv("BOOK_WORKERS", "1")
+    calls = []
+    job = Job(make_config("cpu", **TINY), lambda config: calls.append(1) or {})
+    grid.run_jobs([job])
+    grid.run_jobs([job])
+    assert len(calls) == 1
+    monkeypatch.setattr(runs, "ENGINE_VERSION", engine.ENGINE_VERSION + 1)
+    grid.run_jobs([job])
+    assert len(calls) == 2

@@ -33,16 +33,19 @@ def test_interpolate_ends_middle_and_integer_buffers():
         interpolate(a, {k: v for k, v in b.items() if k != "0.bias"}, 0.5)
 
 
-def test_recompute_bn_is_the_plain_average_over_the_batches():
-    model, data = tiny_model(), batches()
-    recompute_bn(model, data)
-    with torch.no_grad():
-        feats = [model[0](x) for x, _ in data]
-    expected = torch.stack([f.mean((0, 2, 3)) for f in feats]).mean(0)
-    assert torch.allclose(model[1].running_mean, expected, atol=1e-6)
-    expected_var = torch.stack([f.var((0, 2, 3), unbiased=True) for f in feats]).mean(0)
-    assert torch.allclose(model[1].running_var, expected_var, atol=1e-5)
-    assert model[1].momentum == 0.1 and not model.training
+def test_recomputed_statistics_are_those_of_the_interpolated_weights():
+    model, train = tiny_model(), batches(1)
+    s1 = {k: v.clone() for k, v in model.state_dict().items()}
+    s2 = {k: v + 1.0 if v.is_floating_point() else v for k, v in s1.items()}
+    s2["1.running_mean"].fill_(100.0)  # stale statistics, which recomputing replaces
+    s2["1.running_var"].fill_(-5.0)
+    rows = loss_along_line(model, s1, s2, [0.5], train, batches(1, seed=1), bn="recomputed")
+    features = nn.functional.conv2d(train[0][0], s1["0.weight"] + 0.5, s1["0.bias"] + 0.5)
+    assert torch.allclose(model[1].running_mean, features.mean((0, 2, 3)), atol=1e-5)
+    assert rows["min_running_var"] == pytest.approx([features.var((0, 2, 3)).min().item()], rel=1e-4)
+    model.train()
+    recompute_bn(model, train)
+    assert not model.training
 
 
 def test_extrapolated_statistics_go_negative_and_the_loss_is_nan_not_an_error():

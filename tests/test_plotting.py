@@ -41,8 +41,19 @@ def test_history_plots_are_labelled():
     plotting.plot_schedule(a, b, result)
     plotting.plot_losses(c, result, "seed 0")
     assert all(labelled(ax) for ax in (a, b, c))
-    assert np.allclose(c.lines[0].get_ydata(), plotting.smooth(result["history"]["iteration"]["loss"], 0.9))
     assert len(c.get_legend().get_texts()) == 2
+    plt.close(fig)
+
+
+def test_loss_plot_smooths_the_training_loss_and_puts_validation_at_the_epoch_ends():
+    result = {"history": {"iteration": {"loss": [4.0, 2.0, 2.0, 2.0]},
+                          "epoch": {"epoch": [1, 2], "valid_loss": [1.5, 1.0]}}}
+    fig, ax = plt.subplots()
+    plotting.plot_losses(ax, result, "made up", beta=0.5)
+    train, valid = ax.get_lines()
+    # debiased moving average: the mean of the losses so far, weighted 1, beta, beta**2, ... back
+    assert np.allclose(train.get_ydata(), [4, 4 / 1.5, 4 / 1.75, 4 / 1.875])
+    assert list(valid.get_xdata()) == [2, 4] and list(valid.get_ydata()) == [1.5, 1.0]
     plt.close(fig)
 
 
@@ -59,7 +70,10 @@ def test_reproduce_follows_the_table_of_contents():
     assert names and names[0] == "engine.ipynb"
 
 
-def test_show_refuses_figures_below_the_book_standard():
+def test_show_refuses_figures_below_the_book_standard(monkeypatch):
+    assert plt.show.__module__ == "matplotlib.pyplot"  # a reader's own plt.show is left alone
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(1))
     plt.close("all")
     plotting.use_book_style()
     fig, (a, b) = plt.subplots(1, 2)
@@ -72,13 +86,14 @@ def test_show_refuses_figures_below_the_book_standard():
                         "plot 0 has 2 labelled lines and no legend"]
     with pytest.raises(ValueError, match="book's standard: plot 0 has no title"):
         plotting.show()
-    plt.show()  # matplotlib's own show is left alone: a reader's figures are theirs
+    assert shown == []
     a.set(title="t", xlabel="x", ylabel="y")
     a.legend()
     twin = a.twinx()
     twin.set_ylabel("y2")  # a twin axis shares the title and x label
     assert plotting.figure_problems(fig) == []
-    plotting.show()  # passes now
+    plotting.show()
+    assert shown == [1]
     plt.close("all")
 
 

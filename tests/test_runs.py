@@ -4,18 +4,29 @@ import math
 import pytest
 
 from helpers import cache, engine, runs
-from helpers.cache import MissingResult, lookup, result_path, save_json, store
-from helpers.config import Config, make_config
+from helpers.cache import MissingResult, result_path, save_json
+from helpers.config import Config, make_config, require_complete
+from helpers.grid import run_jobs
 from helpers.profiles import PROFILES, get_profile
-from helpers.runs import range_test, results_named, run
-
-
-def cached(profile, name, spec, compute):
-    """lookup, else compute and store: what `helpers.grid.run_jobs` does for each job."""
-    found = lookup(profile, name, spec)
-    return found if found is not None else store(profile, name, spec, compute())
+from helpers.runs import Job, range_test, results_named, run
 
 TINY = dict(n_train=256, n_valid=128, batch_size=64, epochs=1, depth=8)
+
+
+@pytest.fixture
+def counted(results_dir, monkeypatch):
+    """`counted(profile, name, **options)`: one made-up job through `run_jobs`, in this process,
+    whose result {"v": n} says it was the n-th computation of the test."""
+    monkeypatch.setenv("BOOK_WORKERS", "1")
+    calls = []
+
+    def compute(config, **options):
+        calls.append(1)
+        return {"v": len(calls)}
+
+    def counted(profile="cpu", name="exp", **options):
+        return run_jobs([Job(make_config(profile, **TINY, name=name), compute, options)])[0]
+    return counted
 
 
 # ---- bad input: ValueError naming the argument and what is allowed
@@ -49,15 +60,19 @@ def test_profile_from_environment(monkeypatch):
     assert get_profile().name == "cpu"
 
 
-def test_profiles_are_complete_configs():
-    for name in PROFILES:
-        assert make_config(name).profile == name
+def test_a_profiles_config_has_its_sizes_unless_overridden():
+    sizes = ("dataset", "depth", "n_train", "n_valid", "batch_size", "epochs")
+    for name, p in PROFILES.items():
+        config = require_complete(make_config(name))
+        assert [getattr(config, f) for f in sizes] == [getattr(p, f) for f in sizes]
+    config = make_config("cpu", epochs=2, depth=14)
+    assert (config.epochs, config.depth, config.n_train) == (2, 14, 10_000)
 
 
-def test_bad_cache_mode(monkeypatch, results_dir):
+def test_bad_cache_mode(monkeypatch, counted):
     monkeypatch.setenv("BOOK_CACHE", "sometimes")
     with pytest.raises(ValueError, match="BOOK_CACHE must be one of"):
-        cached("cpu", "x", {}, dict)
+        counted()
 
 
 # ---- a run: history, provenance, determinism
@@ -116,15 +131,11 @@ def test_a_huge_but_finite_loss_counts_as_divergence():
 
 
 # ---- the cache
-def test_cache_miss_then_hit(results_dir):
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return {"value": len(calls)}
-    assert cached("cpu", "exp", {"a": 1}, compute) == {"value": 1, "spec": {"a": 1}}
-    assert cached("cpu", "exp", {"a": 1}, compute)["value"] == 1 and len(calls) == 1
-    assert cached("cpu", "exp", {"a": 2}, compute)["value"] == 2  # another spec is a miss
+def test_cache_miss_then_hit(results_dir, counted):
+    first = counted(a=1)
+    assert first["v"] == 1 and first["spec"]["a"] == 1
+    assert counted(a=1) == first  # a hit: not computed again
+    assert counted(a=2)["v"] == 2  # other options are a miss
     assert sorted(p.name.split("-")[0] for p in (results_dir / "cpu").iterdir()) == ["exp", "exp"]
 
 
@@ -132,18 +143,18 @@ def test_key_ignores_field_order(results_dir):
     assert result_path("cpu", "x", {"a": 1, "b": 2}) == result_path("cpu", "x", {"b": 2, "a": 1})
 
 
-def test_require_and_refresh(results_dir, monkeypatch):
+def test_require_and_refresh(monkeypatch, counted):
     monkeypatch.setenv("BOOK_CACHE", "require")
     with pytest.raises(MissingResult, match="make reproduce"):
-        cached("cpu", "exp", {"a": 1}, lambda: {"v": 1})
+        counted()
     monkeypatch.setenv("BOOK_CACHE", "use")
-    cached("cpu", "exp", {"a": 1}, lambda: {"v": 1})
+    assert counted()["v"] == 1
     monkeypatch.setenv("BOOK_CACHE", "require")
-    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 2})["v"] == 1
+    assert counted()["v"] == 1
     monkeypatch.setenv("BOOK_CACHE", "refresh")
-    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 3})["v"] == 3
+    assert counted()["v"] == 2
     monkeypatch.setenv("BOOK_CACHE", "use")
-    assert cached("cpu", "exp", {"a": 1}, lambda: {"v": 4})["v"] == 3
+    assert counted()["v"] == 2
 
 
 def test_run_is_cached_per_profile(results_dir, monkeypatch):
@@ -155,13 +166,11 @@ def test_run_is_cached_per_profile(results_dir, monkeypatch):
     assert run(config) == first
 
 
-def test_smoke_never_touches_results(results_dir, monkeypatch):
-    calls = []
-    assert cached("smoke", "exp", {}, lambda: calls.append(1) or {"v": 1})["v"] == 1
-    assert cached("smoke", "exp", {}, lambda: calls.append(1) or {"v": 1})["v"] == 1
-    assert len(calls) == 2 and not results_dir.exists() and not get_profile("smoke").cache
+def test_smoke_never_touches_results(results_dir, monkeypatch, counted):
+    assert counted("smoke")["v"] == 1 and counted("smoke")["v"] == 2  # computed every time
+    assert not results_dir.exists() and not get_profile("smoke").cache
     monkeypatch.setenv("BOOK_CACHE", "require")
-    assert cached("smoke", "exp", {}, lambda: {"v": 1})["v"] == 1  # require is for cached profiles
+    assert counted("smoke")["v"] == 3  # require is for cached profiles
 
 
 def test_interrupted_write_leaves_no_half_file(tmp_path, monkeypatch):
@@ -213,11 +222,11 @@ def test_one_cycle_needs_momentum_and_clr_needs_bounds():
         make_config("smoke", schedule="triangular", lr=0.1, base_lr=0.2)
 
 
-def test_load_named_finds_every_configuration_of_a_name(results_dir):
+def test_load_named_finds_every_configuration_of_a_name(counted):
     from helpers.cache import load_named
-    cached("cpu", "exp", {"a": 1}, lambda: {"v": 1})
-    cached("cpu", "exp", {"a": 2}, lambda: {"v": 2})
-    cached("cpu", "exp-finder", {"a": 1}, lambda: {"v": 3})
+    counted(a=1)
+    counted(a=2)
+    counted(name="exp-finder", a=1)
     assert sorted(r["v"] for r in load_named("cpu", "exp")) == [1, 2]
     assert load_named("cpu", "nothing") == []
     save_json(result_path("cpu", "exp", {"a": 3}), {"v": 4, "spec": {"a": 4}})  # renamed by hand

@@ -17,8 +17,17 @@ def test_clr_matches_pytorch_cycliclr(mode):
 
 
 def test_schedule_of_training_fraction():
-    f = clr_schedule(100, 0.1, 0.6, 10)
-    assert [f(i / 100) for i in range(100)] == pytest.approx([clr_lr(i, 0.1, 0.6, 10) for i in range(100)])
+    f = clr_schedule(100, 0.1, 0.6, 10)  # 10 iterations up, 10 down
+    assert [f(i / 100) for i in (0, 5, 10, 15, 20, 29, 30, 99)] == pytest.approx(
+        [0.1, 0.35, 0.6, 0.35, 0.1, 0.55, 0.6, 0.15])
+
+
+@pytest.mark.parametrize("mode", CLR_MODES)
+def test_schedule_of_training_fraction_matches_pytorch_cycliclr(mode):
+    theirs, _ = pytorch_reference(lambda opt: torch.optim.lr_scheduler.CyclicLR(
+        opt, 0.01, 0.3, step_size_up=7, mode=mode, gamma=0.99, cycle_momentum=False), 150, lr=0.01)
+    f = clr_schedule(150, 0.01, 0.3, 7, mode, 0.99)
+    assert [f(i / 150) for i in range(150)] == pytest.approx(theirs, rel=1e-9, abs=1e-12)
 
 
 @pytest.mark.parametrize("kw,match", [(dict(mode="cosine"), "mode"), (dict(base_lr=0.7), "base_lr"),

@@ -19,4 +19,26 @@ def test_suggestions_match_fastais_lr_find():
               "train_loss_smooth": [float(x) for x in learn.recorder.losses]}
     ours = suggestions(finder)
     assert [ours[name] for name in SUGGESTERS] == pytest.approx(list(expected), rel=1e-6)
-    assert ours["loss minimum"] == pytest.approx(ours["minimum/10"] * 10)
+
+
+def made_up_range_test():
+    """61 iterations, LR 10**(-5 + i/10) at iteration i. The loss is flat at 2.0 up to i = 19,
+    falls by 0.05 an iteration to 0.5 at i = 40 (by 0.5 from i = 32 to 33), then rises by 0.1.
+    The first tenth and the last five iterations, which fastai ignores, are lower still."""
+    loss = [5.0] + [0.0] * 5 + [2.0] * 14
+    for i in range(20, 41):
+        loss.append(loss[-1] - (0.5 if i == 33 else 0.05))
+    loss += [0.5 + 0.1 * k for k in range(1, 16)] + [0.0] * 5
+    return {"finder": {"num_it": 61}, "lr": [10 ** (-5 + i / 10) for i in range(61)], "train_loss_smooth": loss}
+
+
+def test_suggestions_of_a_made_up_curve():
+    finder = made_up_range_test()
+    lr = finder["lr"]
+    expected = {"minimum/10": lr[40] / 10, "loss minimum": lr[40],
+                "steep": lr[32],  # the largest drop
+                "valley": lr[28],  # the longest descent is i = 19..40: 18 + 22 // 3 + 22 // 6
+                "slide": lr[25]}  # from the right, slopes 15 iterations apart last differ at i = 40 and 25
+    assert suggestions(finder) == pytest.approx(expected, rel=1e-6)
+    finder["train_loss_smooth"][45:56] = [float("nan")] + [0.0] * 10  # what follows a NaN is ignored
+    assert suggestions(finder) == pytest.approx(expected, rel=1e-6)
