@@ -5,7 +5,9 @@ the options of the computation and the engine version), and the spec is stored i
 ``BOOK_CACHE`` says how a result is found: ``use`` (default: load it if present, else compute and
 save it), ``require`` (a missing result is an error: nothing trains), ``plan`` (like require, but
 a grid first notes all its missing results in the ledger: see `helpers.plan`) or ``refresh``
-(compute again and overwrite). A profile whose ``cache`` is off (``smoke``) never reads or writes results.
+(compute again and overwrite). A profile whose ``cache`` is off (``smoke``) never reads or writes
+result files; it keeps each result for the life of the process instead, so that a chapter and its
+claims, asking for the same runs, train them once (``refresh`` trains them again).
 """
 import hashlib
 import json
@@ -18,6 +20,9 @@ from .profiles import get_profile
 
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "book" / "results"
 CACHE_MODES = ("use", "require", "plan", "refresh")
+
+
+SESSION = {}  # results of the profiles that keep no files, by result_file, for this process
 
 
 class MissingResult(RuntimeError):
@@ -89,9 +94,10 @@ def as_json(result):
 def lookup(profile, name, spec):
     """The cached result for `spec`, or None when it must be computed (or, with BOOK_CACHE=plan,
     noted as missing). Raises `MissingResult` when it is missing and BOOK_CACHE=require."""
+    mode = cache_mode()
     if not get_profile(profile).cache:
-        return None
-    path, mode = result_path(profile, name, spec), cache_mode()
+        return None if mode == "refresh" else SESSION.get(result_file(profile, name, spec))
+    path = result_path(profile, name, spec)
     if mode != "refresh" and path.exists():
         return load_json(path)
     if mode == "require":
@@ -106,4 +112,6 @@ def store(profile, name, spec, result):
     result = as_json({**result, "spec": spec})
     if get_profile(profile).cache:
         save_json(result_path(profile, name, spec), result)
+    else:
+        SESSION[result_file(profile, name, spec)] = result
     return result

@@ -10,3 +10,10 @@ PAPER = {
     "sc_iterations_ratio": dict(paper="Super-Convergence (2017)", value=8.0, unit="times fewer iterations",
                                 setting="80k (step) / 10k (cycle) iterations, ResNet-56, CIFAR-10"),
 }
+
+# The papers' titles, as the claims table names them.
+CLR = "Cyclical Learning Rates (2015)"
+SC = "Super-Convergence (2017)"
+TOPOLOGY = "Exploring loss function topology (2017)"
+DISCIPLINED = "A disciplined approach (2018)"
+FORUM = "fastai forum (use_clr_beta)"

@@ -103,16 +103,16 @@ def trace_chapter(path, profile, timeout=1200):
 
 def trace_claims(profile, names=()):
     """A `Trace` per claim of `helpers.claims` (of the chapters named, or all): the results each
-    reads."""
+    compares."""
     from .claims import CLAIMS
     traces = []
-    for chapter, _, claim, *_, measure in CLAIMS:
-        if names and chapter not in names:
+    for claim in CLAIMS:
+        if names and claim.chapter not in names:
             continue
-        trace = Trace(f"{chapter}: {claim}")
+        trace = Trace(f"{claim.chapter}: {claim.statement}")
         with planning(profile) as ledger:
             try:
-                measure(profile)
+                claim.decide(profile=profile)
             except (LookupError, cache.MissingResult) as e:
                 trace.stopped = f"{type(e).__name__}: {e}"
             trace.entries = read_ledger(ledger)

@@ -14,3 +14,9 @@ def results_dir(tmp_path, monkeypatch):
 @pytest.fixture(autouse=True)
 def no_progress(monkeypatch):
     monkeypatch.setenv("BOOK_PROGRESS", "0")
+
+
+@pytest.fixture(autouse=True)
+def fresh_session():
+    """Each test starts without the smoke results an earlier test kept in this process."""
+    cache.SESSION.clear()

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from helpers.runs import results_named
-from helpers import claims
 from helpers.analysis import acc, compare, smooth
-from helpers.claims import MARGINS, runs
+from helpers.claim import MARGINS
+from helpers.config import cycle_config, with_seeds
+from helpers.experiments import clr, fitting, momentum, one_cycle, weight_decay
+from helpers.runs import results_named, run_many
 
 AS_GOOD = MARGINS["as good"][0]
 
@@ -23,7 +24,7 @@ def named(name, n=3):
 
 def select(name, n=3, **config):
     """The results named `name` whose config has the given values, one per seed."""
-    results = runs("cpu", name, **config)
+    results = results_named("cpu", name, **config)
     assert len(results) == n, f"expected {n} results named {name!r} with {config}"
     return results
 
@@ -36,18 +37,18 @@ def test_underfitting_validation_loss_still_falling():
         assert np.mean(np.array(valid) <= np.array(train)) >= 0.5  # at or below the training loss
     assert acc(named("fit-const-small-lr")).mean() < acc(named("fit-const-balanced")).mean() - 5
     # whether the last epoch still lowers it: the interval includes zero at three seeds
-    assert claims.underfitting("cpu")[1].verdict == "inconclusive"
+    assert fitting.UNDERFITTING.decide(profile="cpu").verdict == "inconclusive"
 
 
 def test_overfitting_is_not_decided_at_three_seeds():
     for r in named("fit-over-a"):
         assert r["history"]["epoch"]["train_loss"][-1] < 0.15  # the training set is memorised
-    assert claims.overfitting("cpu")[1].verdict == "inconclusive"
+    assert fitting.OVERFITTING.decide(profile="cpu").verdict == "inconclusive"
 
 
 def test_weight_decay_range_tests_are_told_apart_neither_in_loss_nor_in_width():
-    assert claims.wd_range_lower("cpu")[1].verdict == "inconclusive"
-    assert claims.wd_range_wider("cpu")[1].verdict == "inconclusive"
+    assert fitting.RANGE_LOWER.decide(profile="cpu").verdict == "inconclusive"
+    assert fitting.RANGE_WIDER.decide(profile="cpu").verdict == "inconclusive"
 
 
 # ---- chapter "The LR range test"
@@ -86,12 +87,12 @@ CLR_RUNS = {"clr": "clr-triangular", "fixed": "clr-fixed", "Adagrad": "clr-adagr
 def test_clr_has_the_best_mean_accuracy_but_cannot_be_told_apart_from_the_fixed_rate():
     means = {k: acc(named(v)).mean() for k, v in CLR_RUNS.items()}
     assert max(means, key=means.get) == "clr"
-    assert claims.clr_vs_fixed("cpu")[1].verdict == "inconclusive"
+    assert clr.BEATS_FIXED.decide(profile="cpu").verdict == "inconclusive"
 
 
 def test_clr_against_the_best_adaptive_optimizer_adagrad_is_inconclusive():
-    text, result = claims.clr_vs_adaptive("cpu")
-    assert "best adaptive (Adagrad)" in text and result.verdict == "inconclusive"
+    decision = clr.AS_GOOD_AS_ADAPTIVE.decide(profile="cpu")
+    assert "best adaptive (Adagrad)" in decision.ours and decision.verdict == "inconclusive"
 
 
 def test_clr_accuracy_peaks_at_the_end_of_each_cycle():
@@ -113,22 +114,22 @@ def test_wide_linear_range_test_still_trains_at_lr_3():
 
 
 def test_the_step_schedule_still_gains_at_its_longest_run_and_only_the_equal_cycle_matches_it():
-    lr, epochs, step = claims.step_plateau("cpu")
-    assert (lr, epochs) == (0.1, 16)  # 8 -> 16 epochs still gained: the longest run stands in
+    assert one_cycle.step_plateau("cpu") == (0.1, 16)
+    step = one_cycle.SHORT_CYCLE.results("cpu")["step"]  # 8 -> 16 epochs still gained: the longest run stands in
     assert compare(acc(select("sc-step-0.1", epochs=16, n_train=10_000)),
                    acc(select("sc-step-0.1", epochs=8, n_train=10_000)), MARGINS["plateau"][0]).verdict == "held"
-    shares = {k: acc(claims.cycle_runs("cpu", 16 // k)) for k in (8, 4, 2, 1)}
+    shares = {k: acc(run_many(with_seeds(cycle_config("cpu", epochs=16 // k)))) for k in (8, 4, 2, 1)}
     verdicts = {k: compare(a, acc(step), AS_GOOD).verdict for k, a in shares.items()}
     assert verdicts == {8: "contradicted", 4: "contradicted", 2: "inconclusive", 1: "held"}
     assert compare(shares[1], acc(step)).verdict == "held"  # at equal iterations the cycle is better
-    assert claims.short_cycle("cpu")[1].verdict == "contradicted"
+    assert one_cycle.SHORT_CYCLE.decide(profile="cpu").verdict == "contradicted"
 
 
 def test_large_peaks_train_as_well_as_0_4_but_are_not_shown_to_help():
     book = acc(select("engine-1cycle"))
     assert compare(acc(select("cycle-lr1")), book, AS_GOOD).verdict == "held"
-    assert claims.large_peaks("cpu")[1].verdict == "inconclusive"
-    assert all(r["diverged_at"] is None for p in claims.PEAKS if p != 0.4 for r in select(f"cycle-lr{p:g}"))
+    assert one_cycle.LARGE_PEAKS.decide(profile="cpu").verdict == "inconclusive"
+    assert all(r["diverged_at"] is None for p in one_cycle.PEAKS if p != 0.4 for r in select(f"cycle-lr{p:g}"))
 
 
 def test_schedules_earn_their_accuracy_in_the_final_descent():
@@ -142,7 +143,7 @@ def test_schedules_earn_their_accuracy_in_the_final_descent():
 
 
 def test_less_data_cannot_tell_whether_the_cycle_fares_better():
-    assert claims.less_data("cpu")[1].verdict == "inconclusive"
+    assert one_cycle.LESS_DATA.decide(profile="cpu").verdict == "inconclusive"
 
 
 def test_linear_and_cosine_cycles_cannot_be_told_apart_within_the_margin():
@@ -150,7 +151,7 @@ def test_linear_and_cosine_cycles_cannot_be_told_apart_within_the_margin():
 
 
 def test_adam_and_sgd_cannot_be_told_apart():
-    assert claims.adam_cycle("cpu")[1].verdict == "inconclusive"
+    assert one_cycle.ADAM_CYCLE.decide(profile="cpu").verdict == "inconclusive"
     assert acc(select("sc-adamw")).mean() >= acc(select("engine-1cycle")).mean() - 1
 
 
@@ -168,7 +169,7 @@ def test_constant_momentum_099_and_the_099_cycle_are_behind_the_best():
 
 
 def test_cyclical_momentum_against_the_best_constant_is_inconclusive():
-    assert claims.cyclical_momentum("cpu")[1].verdict == "inconclusive"
+    assert momentum.CYCLICAL_MOMENTUM.decide(profile="cpu").verdict == "inconclusive"
 
 
 def test_one_run_per_setting_picks_different_winners_for_different_seeds():
@@ -187,7 +188,7 @@ def test_no_weight_decay_is_told_apart_from_the_best_within_the_margin():
     grid = wd_grid()
     best = max(grid, key=lambda w: grid[w].mean())
     assert all(compare(grid[w], grid[best], AS_GOOD).verdict == "inconclusive" for w in grid if w != best)
-    assert claims.wd_1e4("cpu")[1].verdict == "inconclusive"
+    assert weight_decay.WD_1E4.decide(profile="cpu").verdict == "inconclusive"
 
 
 def test_weight_decay_range_tests_end_close_together():

@@ -7,6 +7,7 @@ import pytest
 from helpers import grid, plan
 from helpers.cache import MissingResult, result_file, save_json
 from helpers.config import make_config
+from helpers.experiments import clr
 from helpers.ledger import read_ledger
 from helpers.runs import Job, run_job
 
@@ -112,3 +113,9 @@ def test_a_trace_counts_each_missing_file_once():
 def test_unknown_chapters_are_named():
     with pytest.raises(ValueError, match="chapters must be among .*'clr'.*got \\['clrs'\\]"):
         plan.chapter_notebooks(["clrs"])
+
+
+def test_the_committed_results_hold_every_run_the_clr_claims_compare():
+    traces = plan.trace_claims("cpu", ["clr"])
+    assert [t.name for t in traces] == [f"clr: {c.statement}" for c in (clr.BEATS_FIXED, clr.AS_GOOD_AS_ADAPTIVE)]
+    assert all(t.stopped is None and t.files and not t.missing for t in traces)

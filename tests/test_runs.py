@@ -97,9 +97,12 @@ def test_run_history_and_provenance():
     json.dumps(result)  # JSON-able
 
 
-def test_same_config_same_history():
+def test_same_config_same_history(monkeypatch):
+    monkeypatch.setenv("BOOK_CACHE", "refresh")  # train twice, not once and read back
+    trained = []
+    monkeypatch.setattr(runs, "train", lambda config: trained.append(1) or engine.train(config))
     config = make_config("smoke", **TINY)
-    assert run(config)["history"] == run(config)["history"]
+    assert run(config)["history"] == run(config)["history"] and len(trained) == 2
 
 
 def test_step_schedule_drops_the_lr():
@@ -166,11 +169,17 @@ def test_run_is_cached_per_profile(results_dir, monkeypatch):
     assert run(config) == first
 
 
-def test_smoke_never_touches_results(results_dir, monkeypatch, counted):
-    assert counted("smoke")["v"] == 1 and counted("smoke")["v"] == 2  # computed every time
+def test_smoke_keeps_results_for_the_process_only(results_dir, monkeypatch, counted):
+    assert counted("smoke")["v"] == 1 and counted("smoke")["v"] == 1  # computed once per process
+    assert counted("smoke", a=1)["v"] == 2  # another spec is another job
     assert not results_dir.exists() and not get_profile("smoke").cache
     monkeypatch.setenv("BOOK_CACHE", "require")
-    assert counted("smoke")["v"] == 3  # require is for cached profiles
+    assert counted("smoke", a=2)["v"] == 3  # require is for cached profiles
+    monkeypatch.setenv("BOOK_CACHE", "refresh")
+    assert counted("smoke")["v"] == 4
+    cache.SESSION.clear()  # a new process
+    monkeypatch.setenv("BOOK_CACHE", "use")
+    assert counted("smoke")["v"] == 5
 
 
 def test_interrupted_write_leaves_no_half_file(tmp_path, monkeypatch):

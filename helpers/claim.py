@@ -1,0 +1,122 @@
+"""A claim of the papers, defined once: what it says, the runs it compares, and how their results
+decide it under the book's one rule (`helpers.analysis`).
+
+A `Claim` builds its arms, the jobs it compares, from a profile (`arms(profile)` returns
+{arm: [job per seed]}), so its results are found by their configurations, never by a name typed
+again elsewhere; `measure` turns {arm: [result, ...]} into what we measured (a phrase), a
+`Comparison` against the bound in `MARGINS`, and details the chapter's sentences name (a dict). A chapter that trained the arms already passes its
+results to `decide` (they are checked to be the claim's runs); the claims table and the tests
+call `decide` with a profile, and the arms are read from the cache.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .config import with_seeds
+from .grid import run_jobs
+from .profiles import get_profile
+from .runs import run_job
+
+# The bound each claim's difference must clear, and why. Accuracies are in points (%).
+MARGINS = {
+    "beats": (0.0, "X beats Y: any difference, as long as the whole interval is above zero."),
+    "as good": (-0.5, "X is as good as Y: X may trail by at most half a point, about the seed "
+                      "spread of one setting at this scale and the size of difference the papers "
+                      "call 'as good'."),
+    "falling": (0.0, "Still falling: the last epoch lowers the validation loss by more than zero."),
+    "rises": (0.0, "Turns up: the validation loss at the end exceeds its lowest stretch (judged "
+                   "on the other seeds, so the choice of stretch does not favour the claim)."),
+    "plateau": (0.5, "A schedule has plateaued when doubling its training is no longer shown to "
+                     "gain more than half a point."),
+    "top of range": (0.9, "Trains up to the top: the accuracy peaks in the last tenth of the "
+                          "range, as a fraction of its largest LR."),
+    "inside": ((0.0, 1.0), "Inside (0, 1): the whole interval of the lowest alpha lies between "
+                           "the two solutions."),
+}
+
+
+def seeded(configs):
+    """{arm: [training job per seed of the profile]} for {arm: config}: a claim's usual arms."""
+    return {arm: [run_job(c) for c in with_seeds(config)] for arm, config in configs.items()}
+
+
+def bound(kind):
+    """The bound of the margin `kind` (a number, or (low, high) for "inside")."""
+    return MARGINS[kind][0]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim: the chapter that tests it, the paper and its number, the difference that
+    decides it and the margin it must clear, the arms it compares and how they are measured,
+    and (optionally) the chapter's sentence for each verdict."""
+    chapter: str
+    paper: str
+    statement: str
+    theirs: str
+    measured: str
+    margin: str
+    arms: Callable = field(repr=False)      # profile -> {arm: [Job, ...]}
+    measure: Callable = field(repr=False)   # ({arm: [result, ...]}, bound) -> (ours, Comparison, details)
+    says: dict = field(default_factory=dict, repr=False)  # verdict -> sentence, formatted with details
+    unit: str = "points"
+    digits: int = 1
+
+    def __post_init__(self):
+        if self.margin not in MARGINS:
+            raise ValueError(f"margin must be one of {sorted(MARGINS)}, got {self.margin!r}")
+
+    def results(self, profile=None):
+        """{arm: [result, ...]}: every arm's jobs in one grid (cached ones read back)."""
+        arms = self.arms(get_profile(profile).name)
+        flat = iter(run_jobs([job for jobs in arms.values() for job in jobs]))
+        return {arm: [next(flat) for _ in jobs] for arm, jobs in arms.items()}
+
+    def decide(self, results=None, profile=None):
+        """The `Decision` on `results` ({arm: [result, ...]}, which may hold other settings too;
+        each arm's must be the claim's runs), or on the arms' results in `profile`."""
+        if results is None:
+            return self.decide_on(self.results(profile))
+        chosen = {}
+        for arm, jobs in self.arms(get_profile(profile).name).items():
+            given = results.get(arm)
+            if given is None or [r.get("spec") for r in given] != [job.spec for job in jobs]:
+                raise ValueError(f"results[{arm!r}] are not the runs that the claim "
+                                 f"{self.statement!r} compares")
+            chosen[arm] = given
+        return self.decide_on(chosen)
+
+    def decide_on(self, results):
+        """The `Decision` on {arm: [result, ...]}, whatever runs they are (for made-up results)."""
+        ours, comparison, details = self.measure(results, bound(self.margin))
+        return Decision(self, ours, comparison, details)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a claim's results say: our measurement in words and the comparison that decides it."""
+    claim: Claim
+    ours: str
+    comparison: object
+    details: dict = field(default_factory=dict)
+
+    @property
+    def verdict(self):
+        return self.comparison.verdict
+
+    def text(self):
+        """The difference with its interval, e.g. '+1.2 points (95% interval -0.3 to +2.7)'."""
+        return self.comparison.text(self.claim.unit, self.claim.digits)
+
+    def sentence(self):
+        """The chapter's sentence for this verdict (its {margin} and details filled in)."""
+        return self.claim.says[self.verdict].format(margin=bound(self.claim.margin), **self.details)
+
+    def glue(self, key):
+        """Glue the difference (`key`_diff), the verdict (`key`_verdict) and, when the claim has
+        them, the chapter's sentence (`key`) for the chapter's text."""
+        from IPython.display import Markdown
+        from myst_nb import glue
+        glue(f"{key}_diff", Markdown(self.text()), display=False)
+        glue(f"{key}_verdict", self.verdict, display=False)
+        if self.claim.says:
+            glue(key, Markdown(self.sentence()), display=False)

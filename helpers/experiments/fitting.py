@@ -1,0 +1,113 @@
+"""The fitting chapter: an underfitting, a balanced and an overfitting run read off their loss
+curves, and range tests at two weight decays (Smith 2018, Fig. 2-4a)."""
+import math
+
+import numpy as np
+
+from ..analysis import acc, compare, fmt, low_range_width, one_sample, smooth
+from ..claim import Claim, seeded
+from ..config import make_config, with_seeds
+from ..paper import DISCIPLINED as PAPER
+from ..profiles import get_profile
+from ..runs import finder_job
+
+UNDER, BALANCED, OVER = "underfitting", "balanced", "overfitting"
+FINDER_WDS = (1e-4, 4e-3)
+FINDER = dict(start_lr=1e-4, end_lr=10)
+
+
+def cases(profile=None):
+    """{case: config}: a too small LR, a balanced one (both twice the budget), and a large LR
+    without regularisation on a tenth of the images, for 30 epochs."""
+    p = get_profile(profile)
+    long_run, small_train = 2 * p.epochs, max(p.n_train // 10, 2 * p.batch_size)
+    return {
+        UNDER: make_config(p.name, name="fit-const-small-lr", schedule="constant", lr=0.002, wd=1e-4,
+                           epochs=long_run),
+        BALANCED: make_config(p.name, name="fit-const-balanced", schedule="constant", lr=0.02, wd=1e-4,
+                              epochs=long_run),
+        OVER: make_config(p.name, name="fit-over-a", schedule="constant", lr=0.05, wd=0.0, augment=False,
+                          n_train=small_train, batch_size=32, epochs=30),
+    }
+
+
+def finder_arms(profile=None):
+    """{weight decay: [range test per seed]}."""
+    p = get_profile(profile).name
+    return {wd: [finder_job(c, **FINDER) for c in with_seeds(make_config(p, name="fit", wd=wd))]
+            for wd in FINDER_WDS}
+
+
+def valid_losses(results):
+    return [r["history"]["epoch"]["valid_loss"] for r in results]
+
+
+def underfitting(results, margin):
+    small, balanced = results[UNDER], acc(results[BALANCED])
+    drop = [v[-2] - v[-1] for v in valid_losses(small)]
+    return (f"LR too small: the last epoch lowers the validation loss by {np.mean(drop):.3f}; accuracy "
+            f"{fmt(acc(small))} against {fmt(balanced)}", one_sample(drop, above=margin), {})
+
+
+def overfitting_rise(curves):
+    """Per seed: its validation loss over the last 5 epochs minus its loss over the 5 epochs where
+    the other seeds' mean curve is lowest (leave one seed out, so the stretch is not picked on the
+    seed's own noise)."""
+    curves = np.asarray(curves, dtype=float)
+    rises = []
+    for i, c in enumerate(curves):
+        others = np.delete(curves, i, axis=0).mean(axis=0)
+        window = np.convolve(others, np.ones(5) / 5, mode="valid")
+        start = int(np.argmin(window))
+        rises.append(c[-5:].mean() - c[start:start + 5].mean())
+    return np.array(rises)
+
+
+def overfitting(results, margin):
+    curves = valid_losses(results[OVER])
+    rise = overfitting_rise(curves)
+    best = [int(np.argmin(c)) + 1 for c in curves]
+    return (f"{results[OVER][0]['config']['n_train']:,} images: validation loss lowest at epochs "
+            f"{min(best)}-{max(best)} of {len(curves[0])}; the last 5 epochs {rise.mean():+.3f} above the lowest "
+            f"stretch", one_sample(rise, above=margin), {"best_epochs": best})
+
+
+def lowest_losses(finders):
+    return np.array([min(smooth(f["valid_loss"])) for f in finders])
+
+
+def range_lower(results, margin):
+    small, large = lowest_losses(results[1e-4]), lowest_losses(results[4e-3])
+    return (f"lowest validation loss {small.mean():.3f} ± {small.std(ddof=1):.3f} (WD 1e-4) against "
+            f"{large.mean():.3f} ± {large.std(ddof=1):.3f} (WD 4e-3)", compare(small, large, margin), {})
+
+
+def range_wider(results, margin):
+    width = {wd: np.array([math.log10(low_range_width(f)) for f in fs]) for wd, fs in results.items()}
+    return (f"low over an LR range of {10 ** np.median(width[4e-3]):.0f}x (WD 4e-3) against "
+            f"{10 ** np.median(width[1e-4]):.0f}x (WD 1e-4); difference in decades",
+            compare(width[4e-3], width[1e-4], margin), {})
+
+
+UNDERFITTING = Claim(
+    "fitting", PAPER, "A too small LR underfits: the validation loss is still falling", "Fig. 3 (CIFAR-10, ResNet-56)",
+    "validation loss, second-last minus last epoch", "falling",
+    arms=lambda p: seeded({k: v for k, v in cases(p).items() if k in (UNDER, BALANCED)}),
+    measure=underfitting, unit="", digits=3)
+
+OVERFITTING = Claim(
+    "fitting", PAPER, "Overfitting shows as a validation loss that turns up", "Fig. 2",
+    "validation loss, last 5 epochs minus the lowest 5", "rises",
+    arms=lambda p: seeded({OVER: cases(p)[OVER]}), measure=overfitting, unit="", digits=3)
+
+RANGE_LOWER = Claim(
+    "fitting", PAPER, "In a range test, a larger WD gives a lower validation loss", "Fig. 4a: 4e-3 against 1e-4",
+    "lowest validation loss, WD 1e-4 minus WD 4e-3", "beats",
+    arms=finder_arms, measure=range_lower, unit="", digits=3)
+
+RANGE_WIDER = Claim(
+    "fitting", PAPER, "In a range test, a larger WD keeps the loss low over a wider LR range",
+    "Fig. 4a: 4e-3 against 1e-4", "decades of LR near the lowest loss, WD 4e-3 minus WD 1e-4", "beats",
+    arms=finder_arms, measure=range_wider, unit="decades", digits=2)
+
+CLAIMS = [UNDERFITTING, OVERFITTING, RANGE_LOWER, RANGE_WIDER]
