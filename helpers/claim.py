@@ -4,9 +4,10 @@ decide it under the book's one rule (`helpers.analysis`).
 A `Claim` builds its arms, the jobs it compares, from a profile (`arms(profile)` returns
 {arm: [job per seed]}), so its results are found by their configurations, never by a name typed
 again elsewhere; `measure` turns {arm: [result, ...]} into what we measured (a phrase), a
-`Comparison` against the bound in `MARGINS`, and details the chapter's sentences name (a dict). A chapter that trained the arms already passes its
-results to `decide` (they are checked to be the claim's runs); the claims table and the tests
-call `decide` with a profile, and the arms are read from the cache.
+`Comparison` against the bound in `MARGINS`, and details that the chapter's sentences name (a
+dict). A chapter that trained the arms already passes its results to `decide` (they are checked
+to be the claim's runs); the claims table and the tests call `decide` with a profile, and the
+arms are read from the cache.
 """
 from dataclasses import dataclass, field
 from typing import Callable
@@ -48,7 +49,7 @@ def bound(kind):
 class Claim:
     """One claim: the chapter that tests it, the paper and its number, the difference that
     decides it and the margin it must clear, the arms it compares and how they are measured,
-    and (optionally) the chapter's sentence for each verdict."""
+    and (optionally) the chapter's sentence and short phrase for each verdict."""
     chapter: str
     paper: str
     statement: str
@@ -58,6 +59,7 @@ class Claim:
     arms: Callable = field(repr=False)      # profile -> {arm: [Job, ...]}
     measure: Callable = field(repr=False)   # ({arm: [result, ...]}, bound) -> (ours, Comparison, details)
     says: dict = field(default_factory=dict, repr=False)  # verdict -> sentence, formatted with details
+    sums_up: dict = field(default_factory=dict, repr=False)  # verdict -> short phrase, likewise
     unit: str = "points"
     digits: int = 1
 
@@ -107,16 +109,18 @@ class Decision:
         """The difference with its interval, e.g. '+1.2 points (95% interval -0.3 to +2.7)'."""
         return self.comparison.text(self.claim.unit, self.claim.digits)
 
-    def sentence(self):
-        """The chapter's sentence for this verdict (its {margin} and details filled in)."""
-        return self.claim.says[self.verdict].format(margin=bound(self.claim.margin), **self.details)
+    def words(self, phrases):
+        """`phrases` (verdict -> text) for this verdict, its {margin} and details filled in."""
+        return phrases[self.verdict].format(margin=bound(self.claim.margin), **self.details)
 
     def glue(self, key):
-        """Glue the difference (`key`_diff), the verdict (`key`_verdict) and, when the claim has
-        them, the chapter's sentence (`key`) for the chapter's text."""
+        """Glue for the chapter's text: the difference with its interval (`key`_diff), the
+        claim's sentence with the verdict (`key`) and its short phrase (`key`_summary), where
+        the claim has them."""
         from IPython.display import Markdown
         from myst_nb import glue
         glue(f"{key}_diff", Markdown(self.text()), display=False)
-        glue(f"{key}_verdict", self.verdict, display=False)
         if self.claim.says:
-            glue(key, Markdown(self.sentence()), display=False)
+            glue(key, Markdown(f"{self.words(self.claim.says)} ({self.verdict})"), display=False)
+        if self.claim.sums_up:
+            glue(f"{key}_summary", Markdown(self.words(self.claim.sums_up)), display=False)

@@ -112,6 +112,18 @@ def plot_range_test(ax, finder, label="", smoothed=True, beta=0.98, metric=None)
         ax.legend()
 
 
+def plot_range_test_accuracy(ax, finders, marks, title):
+    """The smoothed validation accuracy (%) of range tests, one grey line per seed, with vertical
+    lines at the learning rates of `marks` ({label: (lr, colour, line style)})."""
+    for i, f in enumerate(finders):
+        ax.plot(f["lr"], 100 * smooth(f["valid_metrics"]["accuracy"]), color="grey", alpha=0.6,
+                label="smoothed validation accuracy, one line per seed" if i == 0 else None)
+    for label, (lr, colour, style) in marks.items():
+        ax.axvline(lr, color=colour, ls=style, label=label)
+    ax.set(xscale="log", xlabel="learning rate", ylabel="validation accuracy (%)", title=title)
+    ax.legend()
+
+
 def plot_epoch_curves(ax, results, title, metric="loss"):
     """Training and validation curves per epoch, one thin line per seed (training loss is the
     epoch's average, validation after the epoch)."""

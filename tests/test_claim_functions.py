@@ -26,7 +26,7 @@ def test_clr_is_compared_with_the_best_adaptive_optimizer():
     results["Adam"] = fake([a + 0.1 for a in HIGH])  # the best, a tenth ahead: within the margin
     decision = clr.AS_GOOD_AS_ADAPTIVE.decide_on(results)
     assert "(Adam)" in decision.ours and decision.verdict == "held"
-    assert decision.sentence() == "the whole interval lies above -0.5 points, so CLR is as good as Adam"
+    assert decision.words(decision.claim.says) == "the whole interval lies above -0.5 points, so CLR is as good as Adam"
     results["Adam"] = fake([a + 3 for a in HIGH])
     assert clr.AS_GOOD_AS_ADAPTIVE.decide_on(results).verdict == "contradicted"
 

@@ -126,3 +126,13 @@ def test_interval_plot_colours_each_row_by_its_verdict():
                                                       ("held", "contradicted", "inconclusive")]
     assert [t.get_text() for t in ax.get_yticklabels()] == list(rows)
     plt.close(fig)
+
+
+def test_range_test_accuracy_plot_marks_each_learning_rate(finder):
+    fig, ax = plt.subplots()
+    plotting.plot_range_test_accuracy(ax, [finder, finder], {"max": (0.1, "C3", "-"), "base": (0.025, "C0", ":")}, "t")
+    marks = [line for line in ax.get_lines() if line.get_label() in ("max", "base")]
+    assert [m.get_xdata()[0] for m in marks] == [0.1, 0.025] and len(ax.get_lines()) == 4
+    assert ax.get_lines()[0].get_ydata() == pytest.approx(100 * plotting.smooth(finder["valid_metrics"]["accuracy"]))
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)

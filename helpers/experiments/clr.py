@@ -60,7 +60,9 @@ BEATS_FIXED = Claim(
     measure=beats_fixed,
     says={"held": "the whole interval lies above zero, so CLR beats the fixed rate",
           "contradicted": "the whole interval lies at or below zero, so CLR does not beat the fixed rate",
-          "inconclusive": "the interval includes zero, so at this number of seeds the two cannot be told apart"})
+          "inconclusive": "the interval includes zero, so at this number of seeds the two cannot be told apart"},
+    sums_up={"held": "beats a fixed learning rate", "contradicted": "does not beat a fixed learning rate",
+             "inconclusive": "cannot be told apart from a fixed learning rate at this number of seeds"})
 
 AS_GOOD_AS_ADAPTIVE = Claim(
     "clr", PAPER, "SGD with CLR is competitive with adaptive optimizers", "CIFAR-10: CLR as good as Adam, RMSprop, ...",
@@ -71,6 +73,9 @@ AS_GOOD_AS_ADAPTIVE = Claim(
           "contradicted": "the whole interval lies at or below {margin:g} points, so CLR trails {best} by more "
                           "than the margin",
           "inconclusive": "the interval reaches below {margin:g} points, so at this number of seeds it cannot "
-                          "say whether CLR is as good as {best}"})
+                          "say whether CLR is as good as {best}"},
+    sums_up={"held": "it is as good as the best adaptive optimizer",
+             "contradicted": "it falls behind the best adaptive optimizer by more than the margin",
+             "inconclusive": "whether it is as good as the best adaptive optimizer stays open"})
 
 CLAIMS = [BEATS_FIXED, AS_GOOD_AS_ADAPTIVE]

@@ -2,6 +2,7 @@
 later chapters read off it."""
 import numpy as np
 
+from ..analysis import smooth
 from ..config import make_config, with_seeds
 from ..profiles import get_profile
 from ..runs import range_tests
@@ -15,6 +16,17 @@ def finders(profile=None):
     return range_tests(with_seeds(make_config(get_profile(profile).name, name="lr")), **FINDER)
 
 
+def suggested(method, profile=None):
+    """fastai's suggestion `method` (`helpers.suggestions`), median over the seeds' tests."""
+    return float(np.median([suggestions(f)[method] for f in finders(profile)]))
+
+
 def peak_lr(profile=None):
-    """fastai's "minimum/10" suggestion, median over the seeds: the book's peak LR from the test."""
-    return float(np.median([suggestions(f)["minimum/10"] for f in finders(profile)]))
+    """The book's peak LR from the test: a tenth of the loss minimum (fastai's "minimum/10")."""
+    return suggested("minimum/10", profile)
+
+
+def accuracy_peak_lr(profile=None):
+    """Where the smoothed validation accuracy of the tests peaks, median over the seeds."""
+    return float(np.median([f["lr"][int(np.argmax(smooth(f["valid_metrics"]["accuracy"])))]
+                            for f in finders(profile)]))
