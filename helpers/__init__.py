@@ -8,7 +8,7 @@ warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*", category=Fu
 
 import torch  # noqa: E402
 
-from .grid import threads_per_run  # noqa: E402
+from .settings import threads_per_run  # noqa: E402
 
 # Every computation in a process that uses the helpers runs with BOOK_THREADS intra-op threads
 # (default 1), as each run of a grid does: oneDNN keeps the kernels it chose for the thread count

@@ -16,10 +16,10 @@ import re
 import tempfile
 from pathlib import Path
 
+from . import settings
 from .profiles import get_profile
 
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "book" / "results"
-CACHE_MODES = ("use", "require", "plan", "refresh")
+RESULTS_DIR = settings.RESULTS_DIR
 
 
 SESSION = {}  # results of the profiles that keep no files, by result_file, for this process
@@ -27,13 +27,6 @@ SESSION = {}  # results of the profiles that keep no files, by result_file, for 
 
 class MissingResult(RuntimeError):
     """BOOK_CACHE=require and a result is not in the cache."""
-
-
-def cache_mode():
-    mode = os.environ.get("BOOK_CACHE", "use")
-    if mode not in CACHE_MODES:
-        raise ValueError(f"BOOK_CACHE must be one of {CACHE_MODES}, got {mode!r}")
-    return mode
 
 
 def spec_key(spec):
@@ -94,7 +87,7 @@ def as_json(result):
 def lookup(profile, name, spec):
     """The cached result for `spec`, or None when it must be computed (or, with BOOK_CACHE=plan,
     noted as missing). Raises `MissingResult` when it is missing and BOOK_CACHE=require."""
-    mode = cache_mode()
+    mode = settings.cache_mode()
     if not get_profile(profile).cache:
         return None if mode == "refresh" else SESSION.get(result_file(profile, name, spec))
     path = result_path(profile, name, spec)

@@ -10,17 +10,14 @@ each row against the committed cpu results, and the last chapter shows the table
 """
 import json
 from functools import cache
-from pathlib import Path
-
 import pandas as pd
 
 from .claim import MARGINS
+from .settings import BOOK_DIR
 from .experiments import clr, fitting, interpolation, momentum, one_cycle, weight_decay
 
 CLAIMS = [*fitting.CLAIMS, *clr.CLAIMS, *one_cycle.CLAIMS, *momentum.CLAIMS, *weight_decay.CLAIMS,
           *interpolation.CLAIMS]
-
-BOOK_DIR = Path(__file__).resolve().parent.parent / "book"
 
 
 @cache

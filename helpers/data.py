@@ -5,7 +5,6 @@ archives. Augmentation (random crop with zero padding, horizontal flip) and norm
 whole batches on the device; batches come out in channels_last memory format.
 """
 import gzip
-import os
 import pickle
 import tarfile
 from dataclasses import dataclass
@@ -17,7 +16,9 @@ import torch
 import torch.nn.functional as F
 from fastai.data.core import DataLoaders
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from . import settings
+
+DATA_DIR = settings.DATA_DIR
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 
@@ -56,7 +57,7 @@ def dataset_info(name):
 
 def data_root():
     """Where datasets live: ``$BOOK_DATA`` if set, else the project's ``data/`` folder."""
-    return Path(os.environ.get("BOOK_DATA", DATA_DIR))
+    return settings.data_override() or DATA_DIR
 
 
 # ---------------------------------------------------------------- Fashion-MNIST (IDX files)
@@ -94,8 +95,9 @@ def _idx_file(folder, stem):
 def fashion_mnist_dirs():
     """The folders searched for Fashion-MNIST, in order."""
     dirs = []
-    if os.environ.get("BOOK_DATA"):
-        dirs += [Path(os.environ["BOOK_DATA"]), Path(os.environ["BOOK_DATA"]) / "fashion-mnist"]
+    given = settings.data_override()
+    if given:
+        dirs += [given, given / "fashion-mnist"]
     dirs += [DATA_DIR / "fashion-mnist", DEBIAN_FASHION_MNIST, data_root() / "FashionMNIST" / "raw"]
     return dirs
 

@@ -11,7 +11,6 @@ its final validation loss does; `diverged_at` is where that last diverged stretc
 whose loss turns NaN or infinite stops at the end of that epoch (the check costs one device
 synchronisation per epoch, not one per batch); a finite spike that recovers is not divergence.
 """
-import os
 import tempfile
 import time
 from contextlib import ExitStack
@@ -33,6 +32,7 @@ from .data import dataset_info, get_dls
 from .models import resnet
 from .provenance import provenance
 from .schedules import CLR_MODES, clr_schedule, linear_one_cycle
+from .settings import progress_enabled
 
 # Part of every cached result's key: bump it when a change of the training code alters results,
 # so that the committed results stop matching and the site build asks for `make reproduce`.
@@ -43,11 +43,6 @@ def opt_func(name, mom):
     SGD's momentum or the Adam family's beta1 (the others have no momentum to set)."""
     kwargs = {"momentum": mom} if name == "sgd" else {"betas": (mom, 0.999)} if name in WITH_MOMENTUM else {}
     return partial(OptimWrapper, opt=OPTIMIZERS[name], **kwargs)
-
-
-def progress_enabled():
-    """Progress bars are shown unless BOOK_PROGRESS=0 (the book build and the tests set it)."""
-    return os.environ.get("BOOK_PROGRESS", "1") != "0"
 
 
 def default_device():

@@ -23,39 +23,16 @@ import sys
 import torch
 from fastprogress.fastprogress import progress_bar
 
-from .cache import MissingResult, cache_mode, lookup, store
-from .engine import progress_enabled
+from .cache import MissingResult, lookup, store
 from .ledger import note_jobs
 from .profiles import get_profile
+from .settings import cache_mode, progress_enabled, runs_per_gpu, threads_per_run, workers
 
 ATTEMPTS = 2  # a failed job is tried once more
 
 
 class GridError(RuntimeError):
     """Some jobs of a grid failed twice; the message names their configurations."""
-
-
-def positive_int(var, default, meaning=""):
-    """The environment variable `var` as a positive integer (`default` when unset)."""
-    value = os.environ.get(var)
-    if value is None:
-        return default
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{var} must be a positive integer{meaning}, got {value!r}")
-    return int(value)
-
-
-def threads_per_run():
-    return positive_int("BOOK_THREADS", 1)
-
-
-def workers():
-    """BOOK_WORKERS, or None (unset: as many as the machine or cluster allows)."""
-    return positive_int("BOOK_WORKERS", None, " (1: no Ray)")
-
-
-def runs_per_gpu():
-    return positive_int("BOOK_RUNS_PER_GPU", 4)
 
 
 def execute(job):

@@ -6,14 +6,10 @@ whether it was found, and for a job what it takes to compute it again without th
 asked (its function, configuration, options and suffix). Unset, nothing is written.
 """
 import json
-import os
 from dataclasses import asdict
 
 from .cache import result_file
-
-
-def ledger_path():
-    return os.environ.get("BOOK_LEDGER") or None
+from .settings import ledger_path
 
 
 def _append(entries):

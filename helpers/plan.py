@@ -33,9 +33,8 @@ from . import cache
 from .ledger import read_ledger
 from .profiles import get_profile
 from .reproduce import chapter_notebooks
+from .settings import threads_per_run, workers
 from .provenance import cpu_model
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -138,7 +137,6 @@ def kind(spec):
 
 
 def this_machine():
-    from .grid import threads_per_run
     return cpu_model(), threads_per_run()
 
 
@@ -170,7 +168,6 @@ def core_seconds_per_image(profile):
 
 def cores():
     """The cores a grid keeps busy here: runs at once x threads per run."""
-    from .grid import threads_per_run, workers
     threads = threads_per_run()
     return (workers() or max(1, (os.cpu_count() or 1) // threads)) * threads
 

@@ -2,7 +2,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .analysis import smooth
+from .analysis import acc, smooth
 
 STYLE = {
     "figure.figsize": (10, 4), "figure.dpi": 100, "savefig.dpi": 120,
@@ -172,3 +172,40 @@ def plot_intervals(ax, comparisons, above=None, below=None, xlabel="difference",
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set(xlabel=xlabel, ylabel=ylabel)
     ax.legend(title="verdict", loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
+def plot_suggestions(ax, finders, chosen, title):
+    """Each range test's smoothed training loss (grey, one line per seed) and the learning rates
+    of `chosen` ({label: lr}) marked on the first test's curve."""
+    for i, f in enumerate(finders):
+        ax.plot(f["lr"], f["train_loss_smooth"], color="grey", alpha=0.5, lw=1,
+                label="smoothed training loss, one line per seed" if i == 0 else None)
+    first = finders[0]
+    for j, (label, lr) in enumerate(chosen.items()):
+        loss = np.interp(np.log(lr), np.log(first["lr"]), first["train_loss_smooth"])
+        ax.plot(lr, loss, "o", color=f"C{j}", ms=9, label=f"{label}: {lr:.3g}")
+    top = max(f["train_loss_smooth"][0] for f in finders)
+    ax.set_ylim(min(min(f["train_loss_smooth"]) for f in finders) * 0.9, top * 1.15)
+    ax.set(xscale="log", xlabel="learning rate", ylabel="smoothed training loss", title=title)
+    ax.legend()
+
+
+def plot_accuracy_against_lr(ax, results, title):
+    """Final validation accuracy (%) against the run's learning rate, one point per seed and one
+    colour per setting of {label: [result per seed]}."""
+    for j, (label, rs) in enumerate(results.items()):
+        ax.plot([r["config"]["lr"] for r in rs], acc(rs), "o", color=f"C{j}", ms=8, label=label)
+    ax.set(xscale="log", xlabel="learning rate", ylabel="final validation accuracy (%)", title=title)
+    ax.legend()
+
+
+def plot_raw_and_smoothed(ax, finder, title):
+    """A range test's training and validation losses, raw and smoothed as fastai smooths them."""
+    lrs = finder["lr"]
+    ax.plot(lrs, finder["train_loss"], alpha=0.4, label="training loss, raw")
+    ax.plot(lrs, finder["train_loss_smooth"], label="training loss, smoothed (β = 0.98)")
+    ax.plot(lrs, finder["valid_loss"], alpha=0.4, label="validation loss, raw")
+    ax.plot(lrs, smooth(finder["valid_loss"]), label="validation loss, smoothed")
+    ax.set(xscale="log", ylim=(min(finder["train_loss_smooth"]) * 0.8, finder["train_loss"][0] * 1.3),
+           xlabel="learning rate", ylabel="cross-entropy loss", title=title)
+    ax.legend()

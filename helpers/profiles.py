@@ -4,8 +4,9 @@
 book shows, `paper` is the papers' scale (CIFAR-10, ResNet-56) for a GPU.
 Pick one with the environment variable ``BOOK_PROFILE`` (default ``cpu``).
 """
-import os
 from dataclasses import dataclass, asdict
+
+from .settings import profile_name
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ PROFILES = {
 
 def get_profile(name=None):
     """The profile called `name`, or the one named by ``BOOK_PROFILE`` (default ``cpu``)."""
-    name = name if name is not None else os.environ.get("BOOK_PROFILE", "cpu")
+    name = name if name is not None else profile_name()
     if name not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {name!r} "
                          "(set BOOK_PROFILE or pass a name)")

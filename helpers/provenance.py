@@ -10,15 +10,16 @@ import numpy
 import torch
 import torchvision
 
-REPO = Path(__file__).resolve().parent.parent
+from .settings import ROOT
+
 
 
 def git_commit():
     """The commit of the repository, with '+dirty' when the helpers differ from it."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "helpers"], cwd=REPO,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "helpers"], cwd=ROOT,
                                capture_output=True, text=True).stdout.strip()
         return sha + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):

@@ -6,14 +6,14 @@ new outputs when it finishes.
 """
 import argparse
 import time
-from pathlib import Path
 
 import nbformat
 import yaml
 from fastprogress.fastprogress import progress_bar
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
+from .settings import ROOT
+
 
 
 def toc_notebooks():

@@ -7,7 +7,6 @@ launch buttons rather than buttons that lead nowhere. Binder builds the whole re
 (`requirements.txt`, `runtime.txt`, then `postBuild` installs `helpers`); Colab is left out
 because it opens a lone notebook, without the `helpers` package the chapters import.
 """
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from .settings import ROOT, repository_url_given
+
 PUBLIC = re.compile(r"^https://(github\.com|gitlab\.com)/[\w.-]+/[\w.-]+$")
 SSH = re.compile(r"^git@(github\.com|gitlab\.com):([\w.-]+/[\w.-]+?)(\.git)?$")
 
@@ -32,7 +32,7 @@ def public_url(url):
 
 def repository_url(root=ROOT):
     """The public repository the book comes from, or None when it is not known."""
-    given = os.environ.get("BOOK_REPOSITORY_URL", "").strip()
+    given = repository_url_given()
     if given:
         url = public_url(given)
         if url is None:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from helpers.claim import Claim
-from helpers.experiments import clr, fitting, momentum, one_cycle, weight_decay
+from helpers.experiments import clr, fitting, momentum, one_cycle, range_test, weight_decay
 
 
 def fake(accuracies, epochs=4, n_train=10_000, lr=0.1):
@@ -29,6 +29,16 @@ def test_clr_is_compared_with_the_best_adaptive_optimizer():
     assert decision.words(decision.claim.says) == "the whole interval lies above -0.5 points, so CLR is as good as Adam"
     results["Adam"] = fake([a + 3 for a in HIGH])
     assert clr.AS_GOOD_AS_ADAPTIVE.decide_on(results).verdict == "contradicted"
+
+
+def test_suggestions_are_compared_with_the_weakest_of_the_three_good_ones():
+    results = {"slide": fake(HIGH), "minimum/10": fake([a - 1 for a in HIGH]), "steep": fake([a + 1 for a in HIGH]),
+               "valley": fake(LOW), "loss minimum": fake(HIGH)}
+    ranked = range_test.GOOD_RANKED.decide_on(results)
+    assert ranked.details == {"strongest": "steep", "weakest": "minimum/10"} and ranked.verdict == "held"
+    assert ranked.comparison.difference == pytest.approx(2.0)
+    verdicts = {m: c.decide_on(results).verdict for m, c in range_test.AGAINST_WEAKEST.items()}
+    assert verdicts == {"valley": "contradicted", "loss minimum": "held"}
 
 
 def test_as_good_as_allows_the_margin_but_not_more():

@@ -10,7 +10,7 @@ from scipy import stats
 from helpers.analysis import acc, compare, smooth
 from helpers.claim import MARGINS
 from helpers.config import cycle_config, with_seeds
-from helpers.experiments import clr, fitting, momentum, one_cycle, weight_decay
+from helpers.experiments import clr, fitting, momentum, one_cycle, range_test, weight_decay
 from helpers.runs import results_named, run_many
 
 AS_GOOD = MARGINS["as good"][0]
@@ -52,30 +52,29 @@ def test_weight_decay_range_tests_are_told_apart_neither_in_loss_nor_in_width():
 
 
 # ---- chapter "The LR range test"
-SUGGESTED = {"slide": "lr-slide", "minimum/10": "lr-minimum-10", "steep": "lr-steep",
-             "valley": "lr-valley", "loss minimum": "lr-loss-minimum"}
-
-
-def weakest_good():
-    return min((acc(named(SUGGESTED[m])) for m in ("slide", "minimum/10", "steep")), key=np.mean)
+def trained_at_suggestions():
+    return range_test.GOOD_RANKED.results("cpu")  # {suggestion: [run per seed]}
 
 
 def test_no_lr_rule_is_told_apart_from_the_weakest_good_one():
-    # the chapter's text: every comparison with the weakest of the three good rules is inconclusive
-    weakest = weakest_good()
-    for method in ("slide", "minimum/10", "steep", "valley", "loss minimum"):
-        assert compare(acc(named(SUGGESTED[method])), weakest).verdict == "inconclusive", method
+    # the chapter's text: the three good rules cannot be ranked, nor valley or the loss minimum
+    # told apart from the weakest of them
+    results = trained_at_suggestions()
+    assert range_test.GOOD_RANKED.decide(results, "cpu").verdict == "inconclusive"
+    for method, claim in range_test.AGAINST_WEAKEST.items():
+        assert claim.decide(results, "cpu").verdict == "inconclusive", method
 
 
 def test_valley_trails_by_the_largest_gap():
-    valley, weakest = acc(named(SUGGESTED["valley"])), weakest_good()
-    assert weakest.mean() - valley.mean() > 5
+    results = trained_at_suggestions()
+    weakest = acc(results[range_test.weakest_good(results)])
+    assert weakest.mean() - acc(results["valley"]).mean() > 5
 
 
 def test_valley_suggests_about_ten_times_smaller_rates():
-    lr = {m: np.median([r["config"]["lr"] for r in named(name)]) for m, name in SUGGESTED.items()}
-    assert lr["valley"] * 3 < min(lr["slide"], lr["minimum/10"], lr["steep"])
-    assert lr["loss minimum"] > 2 * max(lr["slide"], lr["minimum/10"], lr["steep"])
+    lr = range_test.proposed("cpu").median()
+    good = lr[list(range_test.GOOD)]
+    assert lr["valley"] * 3 < good.min() and lr["loss minimum"] > 2 * good.max()
 
 
 # ---- chapter "Cyclical learning rates and adaptive optimizers"

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from helpers import engine, grid, runs
+from helpers import engine, grid, runs, settings
 from helpers.cache import MissingResult
 from helpers.config import make_config
 from helpers.runs import Job, finder_result, range_tests, run_job, run_many, run_seeds
@@ -91,8 +91,8 @@ def test_seed_grids_keep_their_settings_apart(monkeypatch):
 
 
 def test_bad_worker_and_thread_settings(monkeypatch):
-    for var, fn in (("BOOK_WORKERS", grid.workers), ("BOOK_THREADS", grid.threads_per_run),
-                    ("BOOK_RUNS_PER_GPU", grid.runs_per_gpu)):
+    for var, fn in (("BOOK_WORKERS", settings.workers), ("BOOK_THREADS", settings.threads_per_run),
+                    ("BOOK_RUNS_PER_GPU", settings.runs_per_gpu)):
         monkeypatch.setenv(var, "0")
         with pytest.raises(ValueError, match=f"{var} must be a positive integer"):
             fn()

@@ -136,3 +136,33 @@ def test_range_test_accuracy_plot_marks_each_learning_rate(finder):
     assert ax.get_lines()[0].get_ydata() == pytest.approx(100 * plotting.smooth(finder["valid_metrics"]["accuracy"]))
     assert not plotting.figure_problems(fig)
     plt.close(fig)
+
+
+def test_suggestion_plot_marks_each_suggestion_on_the_first_curve(finder):
+    fig, ax = plt.subplots()
+    lr = finder["lr"][5]
+    plotting.plot_suggestions(ax, [finder, finder], {"a": lr}, "t")
+    point = [line for line in ax.get_lines() if line.get_label().startswith("a: ")][0]
+    assert point.get_xdata()[0] == lr and point.get_ydata()[0] == pytest.approx(finder["train_loss_smooth"][5])
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_accuracy_against_lr_plots_each_seed_at_its_learning_rate():
+    made_up = {"x": [{"config": {"lr": lr}, "final": {"accuracy": a}} for lr, a in ((0.1, 0.8), (0.2, 0.9))]}
+    fig, ax = plt.subplots()
+    plotting.plot_accuracy_against_lr(ax, made_up, "t")
+    line, = ax.get_lines()
+    assert list(line.get_xdata()) == [0.1, 0.2] and list(line.get_ydata()) == pytest.approx([80, 90])
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_raw_and_smoothed_plot_draws_both_losses_both_ways(finder):
+    fig, ax = plt.subplots()
+    plotting.plot_raw_and_smoothed(ax, finder, "t")
+    lines = {line.get_label(): line.get_ydata() for line in ax.get_lines()}
+    assert list(lines["validation loss, smoothed"]) == pytest.approx(plotting.smooth(finder["valid_loss"]))
+    assert list(lines["training loss, raw"]) == pytest.approx(finder["train_loss"]) and len(lines) == 4
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
