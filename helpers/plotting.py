@@ -209,3 +209,13 @@ def plot_raw_and_smoothed(ax, finder, title):
     ax.set(xscale="log", ylim=(min(finder["train_loss_smooth"]) * 0.8, finder["train_loss"][0] * 1.3),
            xlabel="learning rate", ylabel="cross-entropy loss", title=title)
     ax.legend()
+
+
+def plot_range_test_losses(ax, finders, title):
+    """The smoothed validation loss of range tests against the learning rate: one colour per
+    setting of {label: [range test per seed]}, one line per seed."""
+    for i, (label, fs) in enumerate(finders.items()):
+        for j, f in enumerate(fs):
+            ax.plot(f["lr"], smooth(f["valid_loss"]), color=f"C{i}", alpha=0.8, label=label if j == 0 else None)
+    ax.set(xscale="log", xlabel="learning rate", ylabel="smoothed validation loss", title=title)
+    ax.legend(title="one line per seed")

@@ -102,3 +102,51 @@ def test_a_chapters_results_must_be_the_claims_runs(monkeypatch):
 def test_a_claim_names_a_known_margin():
     with pytest.raises(ValueError, match="margin must be one of"):
         Claim("clr", "p", "s", "t", "m", "larger", arms=dict, measure=dict)
+
+
+def curves_of(curves, accuracy=80.0):
+    """Made-up training results with the given validation-loss curves (one per seed)."""
+    return [{"final": {"accuracy": accuracy / 100, "valid_loss": c[-1]}, "config": {"n_train": 1000},
+             "history": {"epoch": {"valid_loss": list(c), "train_loss": [0.1] * len(c)}}} for c in curves]
+
+
+def test_a_validation_loss_still_falling_at_the_end_is_underfitting():
+    falling = [np.linspace(2, 1.1, 10).tolist() + [1.0 + 0.01 * s] for s in range(3)]  # last drops 0.1-0.08
+    results = {fitting.UNDER: curves_of(falling, 60.0), fitting.BALANCED: curves_of(falling, 75.0)}
+    decision = fitting.UNDERFITTING.decide_on(results)
+    assert decision.verdict == "held" and decision.details["acc"] == pytest.approx(60)
+    assert decision.details["balanced_acc"] == pytest.approx(75) and decision.details["loss"] == pytest.approx(1.01)
+    assert decision.words(decision.claim.says).endswith("still falling when the run stops")
+    flat = [[1.0] * 9 + [1.0 + 0.01 * s, 1.05 + 0.01 * s] for s in range(3)]  # the last epoch goes up
+    results[fitting.UNDER] = curves_of(flat)
+    assert fitting.UNDERFITTING.decide_on(results).verdict == "contradicted"
+
+
+def test_a_validation_loss_that_turns_up_is_overfitting():
+    x = np.arange(30)
+    turning = [1 + (x - 15) ** 2 / 100 + 0.01 * s * x / 30 for s in range(3)]  # lowest at epoch 16
+    decision = fitting.OVERFITTING.decide_on({fitting.OVER: curves_of(turning)})
+    assert decision.verdict == "held" and decision.details["best_epochs"] == "16, 16, 16"
+    assert decision.details["epochs"] == 30 and decision.details["train_loss"] == pytest.approx(0.1)
+    falling = [2 - x / 30 + 0.01 * s * np.sin(x) for s in range(3)]
+    assert fitting.OVERFITTING.decide_on({fitting.OVER: curves_of(falling)}).verdict == "contradicted"
+
+
+def range_test_of(up_at, low):
+    """A made-up range test whose validation loss is `low` up to the LR `up_at` and 8 higher after."""
+    lr = np.logspace(-4, 1, 501)  # a hundred points a decade
+    return {"lr": lr.tolist(), "valid_loss": np.where(lr <= up_at, low, low + 8).tolist()}
+
+
+def test_a_larger_weight_decay_lower_and_wider_reproduces_fig_4a():
+    tests = {1e-4: [range_test_of(up_at, 2.0 + 0.01 * s) for s, up_at in enumerate((1e-2, 2e-2, 5e-3))],
+             4e-3: [range_test_of(100, 1.9 + 0.01 * s) for s in range(3)]}  # low over all five decades
+    lower, wider = fitting.RANGE_LOWER.decide_on(tests), fitting.RANGE_WIDER.decide_on(tests)
+    assert lower.verdict == wider.verdict == "held"
+    assert lower.details == pytest.approx({"small_min": 2.01, "large_min": 1.91})
+    assert wider.details == pytest.approx({"small": 100, "large": 1e5}, rel=0.03)
+    assert wider.comparison.difference == pytest.approx(5 - np.log10([100, 200, 50]).mean(), abs=0.02)
+    assert wider.words(wider.claim.sums_up) == "holds here"
+    assert fitting.fig4a_headline(lower, wider) == "**The paper's Fig. 4a reproduces here.**"
+    swapped = fitting.RANGE_LOWER.decide_on({1e-4: tests[4e-3], 4e-3: tests[1e-4]})
+    assert swapped.verdict == "contradicted" and "at most in part" in fitting.fig4a_headline(swapped, wider)

@@ -166,3 +166,14 @@ def test_raw_and_smoothed_plot_draws_both_losses_both_ways(finder):
     assert list(lines["training loss, raw"]) == pytest.approx(finder["train_loss"]) and len(lines) == 4
     assert not plotting.figure_problems(fig)
     plt.close(fig)
+
+
+def test_range_test_losses_plot_colours_each_setting_and_draws_each_seed(finder):
+    fig, ax = plt.subplots()
+    plotting.plot_range_test_losses(ax, {"wd 1e-4": [finder, finder], "wd 4e-3": [finder]}, "t")
+    lines = ax.get_lines()
+    assert [line.get_color() for line in lines] == ["C0", "C0", "C1"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["wd 1e-4", "wd 4e-3"]
+    assert lines[2].get_ydata() == pytest.approx(plotting.smooth(finder["valid_loss"]))
+    assert ax.get_xscale() == "log" and not plotting.figure_problems(fig)
+    plt.close(fig)
