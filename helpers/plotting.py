@@ -219,3 +219,58 @@ def plot_range_test_losses(ax, finders, title):
             ax.plot(f["lr"], smooth(f["valid_loss"]), color=f"C{i}", alpha=0.8, label=label if j == 0 else None)
     ax.set(xscale="log", xlabel="learning rate", ylabel="smoothed validation loss", title=title)
     ax.legend(title="one line per seed")
+
+
+def plot_cycle_shapes(ax_lr, ax_mom, curves, peak, reference=None):
+    """Learning rate and momentum against the iteration, one line per {label: (lrs, moms)}; the
+    line `reference` dotted black, on top of the ones it should match."""
+    for label, (lrs, moms) in curves.items():
+        style = dict(ls=":", color="k") if label == reference else {}
+        ax_lr.plot(lrs, label=label, **style)
+        ax_mom.plot(moms, label=label, **style)
+    ax_lr.set(title=f"Learning rate (peak {peak})", xlabel="iteration", ylabel="learning rate")
+    ax_mom.set(title="Momentum", xlabel="iteration", ylabel="momentum")
+    ax_lr.legend()
+    ax_mom.legend()
+
+
+def plot_range_tests_by_seed(ax_loss, ax_acc, finders):
+    """Range tests, one colour per seed: the smoothed training (solid) and validation (dashed)
+    losses, up to twice the highest starting loss, and the smoothed validation accuracy (%)."""
+    scale = finders[0]["finder"]["scale"].replace("exp", "log")
+    for i, f in enumerate(finders):
+        seed = f"seed {f['config']['seed']}"
+        ax_loss.plot(f["lr"], f["train_loss_smooth"], color=f"C{i}", label=f"{seed}: training (smoothed)")
+        ax_loss.plot(f["lr"], smooth(f["valid_loss"]), "--", color=f"C{i}", label=f"{seed}: validation (smoothed)")
+        ax_acc.plot(f["lr"], 100 * smooth(f["valid_metrics"]["accuracy"]), color=f"C{i}", label=seed)
+    ax_loss.set(title=f"Loss over a {scale} LR range", xscale=scale, xlabel="learning rate",
+                ylabel="cross-entropy loss", ylim=(0, 2 * max(f["train_loss_smooth"][0] for f in finders)))
+    ax_acc.set(title=f"Validation accuracy over a {scale} LR range", xscale=scale, xlabel="learning rate",
+               ylabel="validation accuracy, smoothed (%)")
+    ax_loss.legend(fontsize=8)
+    ax_acc.legend()
+
+
+def plot_intervals_against(ax, series, title, xlabel, ylabel, zero=False):
+    """One line per {label: {x: Comparison}}: each difference (or mean) with its 95% interval as
+    an error bar, against x on a log axis ticked at the xs; a grey line at zero if `zero`."""
+    xs = sorted({x for points in series.values() for x in points})
+    for j, (label, points) in enumerate(series.items()):
+        cs = list(points.values())
+        ax.errorbar(list(points), [c.difference for c in cs], fmt="o-", color=f"C{j}", capsize=4, label=label,
+                    yerr=[[c.difference - c.ci_low for c in cs], [c.ci_high - c.difference for c in cs]])
+    if zero:
+        ax.axhline(0, color="grey", lw=1)
+    ax.set(xscale="log", title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.set_xticks(xs, [f"{x:g}" for x in xs])
+    ax.legend()
+
+
+def plot_iteration_record(ax, results, key, title, ylabel, beta=None):
+    """What the first seed of each setting of {label: [result per seed]} recorded at every
+    iteration under `key` ("lr", "mean_abs_grad", ...), smoothed with `beta` if given."""
+    for j, (label, rs) in enumerate(results.items()):
+        values = rs[0]["history"]["iteration"][key]
+        ax.plot(smooth(values, beta) if beta else values, color=f"C{j}", label=label)
+    ax.set(title=title, xlabel="iteration", ylabel=ylabel)
+    ax.legend()

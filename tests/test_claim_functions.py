@@ -67,12 +67,7 @@ def test_less_data_is_a_difference_of_gaps_at_equal_iterations():
 
 def test_the_step_schedule_doubles_until_it_plateaus_or_reaches_its_longest(monkeypatch):
     trained = []
-
-    def run_seeds(settings):  # made up: 0.1 beats 0.4, and 16 epochs gain 3 points over 8
-        trained.extend((c.lr, c.epochs) for c in settings.values())
-        return {k: fake([a - 3 for a in HIGH] if c.epochs == 8 and c.lr == 0.1 else HIGH if c.lr == 0.1 else LOW,
-                        epochs=c.epochs, lr=c.lr) for k, c in settings.items()}
-    monkeypatch.setattr(one_cycle, "run_seeds", run_seeds)
+    monkeypatch.setattr(one_cycle, "run_seeds", made_up_steps(trained))
     assert one_cycle.step_plateau("cpu") == (0.1, 16)  # still gaining at 4 budgets: the longest stands in
     assert trained == [(0.1, 8), (0.4, 8), (0.1, 16)]
     arms = one_cycle.short_cycle_arms("cpu")
@@ -150,3 +145,71 @@ def test_a_larger_weight_decay_lower_and_wider_reproduces_fig_4a():
     assert fitting.fig4a_headline(lower, wider) == "**The paper's Fig. 4a reproduces here.**"
     swapped = fitting.RANGE_LOWER.decide_on({1e-4: tests[4e-3], 4e-3: tests[1e-4]})
     assert swapped.verdict == "contradicted" and "at most in part" in fitting.fig4a_headline(swapped, wider)
+
+
+def made_up_steps(trained):
+    """A made-up `run_seeds` for step schedules: 0.1 beats 0.4, and 16 epochs gain 3 points over 8
+    (what it trains is noted in `trained`)."""
+    def run_seeds(settings):
+        trained.extend((c.lr, c.epochs) for c in settings.values())
+        return {k: fake([a - 3 for a in HIGH] if c.epochs == 8 and c.lr == 0.1 else HIGH if c.lr == 0.1 else LOW,
+                        epochs=c.epochs, lr=c.lr) for k, c in settings.items()}
+    return run_seeds
+
+
+def test_each_share_of_the_plateau_is_held_against_it_and_the_largest_held_share_is_named(monkeypatch):
+    monkeypatch.setattr(one_cycle, "run_seeds", made_up_steps([]))
+    settings = one_cycle.headline_settings("cpu")
+    assert list(settings) == ["1cycle, 2 epochs", "1cycle, 4 epochs", "1cycle, 8 epochs", "1cycle, 16 epochs",
+                              "step, LR 0.1, 8 epochs", "step, LR 0.4, 8 epochs", "step, LR 0.1, 16 epochs"]
+    results = {label: fake(HIGH if c.epochs >= 8 else LOW, epochs=c.epochs) for label, c in settings.items()}
+    shares = one_cycle.against_plateau(results, "cpu")
+    assert {k: c.verdict for k, c in shares.items()} == {8: "contradicted", 4: "contradicted", 2: "held", 1: "held"}
+    said = one_cycle.plateau_readings(results, "cpu")
+    assert said["ratio_words"] == ("the largest share at which the cycle was shown to be as good is **1/2** of the "
+                                   "step schedule's iterations")
+    assert said["plateau_words"].startswith("it was still gaining at 16 epochs") and said["plateau_iters"] == 78 * 16
+    assert said["gains"] == "from 8 to 16 epochs +3.0 points (95% interval +2.7 to +3.3)"
+    arms = {label: results[label] for label in ("1cycle, 16 epochs", "step, LR 0.1, 16 epochs")}
+    assert one_cycle.EQUAL_ITERATIONS.decide_on(arms).verdict == "inconclusive"  # the same accuracies
+    arms["step, LR 0.1, 16 epochs"] = fake(LOW, epochs=16)
+    equal = one_cycle.EQUAL_ITERATIONS.decide_on(arms)
+    assert equal.verdict == "held" and equal.words(equal.claim.sums_up) == ("the whole interval lies above zero, "
+                                                                            "so the cycle is better")
+
+
+def test_large_peaks_may_train_as_well_without_being_shown_to_help():
+    results = {one_cycle.peak_label(p): fake(LOW) for p in one_cycle.PEAKS}
+    results[one_cycle.peak_label(0.4)] = fake(HIGH)
+    results[one_cycle.peak_label(2.0)] = fake([a + 0.1 for a in HIGH])  # the best high peak, a tenth ahead
+    works = one_cycle.HIGH_PEAKS_TRAIN.decide_on(results)
+    assert works.details == {"best": 2.0} and works.verdict == "held"
+    assert one_cycle.LARGE_PEAKS.decide_on(results).verdict == "inconclusive"
+    results[one_cycle.SMITH] = fake(LOW)
+    smith = one_cycle.SMITH_CYCLE.decide_on(results)
+    assert smith.verdict == "contradicted"
+    assert smith.words(smith.claim.sums_up) == "worse than the book's cycle by more than the margin"
+
+
+def test_the_shape_and_adam_claims_compare_their_two_settings():
+    assert one_cycle.SHAPE.decide_on({one_cycle.COSINE: fake(HIGH), one_cycle.LINEAR: fake(HIGH)}).verdict == "held"
+    adam = one_cycle.ADAM_CYCLE.decide_on({one_cycle.SGD: fake(HIGH), one_cycle.ADAM: fake(LOW)})
+    assert adam.verdict == "held" and adam.ours.startswith("1cycle with Adam 80.1")
+
+
+def test_the_wide_range_test_peaks_in_its_last_tenth_or_not():
+    def finder(peak_at):  # accuracy rising up to `peak_at` of a linear range up to 3, then falling
+        return {"lr": list(np.linspace(0.001, 3, 100)),
+                "valid_metrics": {"accuracy": [1 - abs(i / 99 - peak_at) for i in range(100)]}}
+    assert one_cycle.LARGE_LRS.decide_on({"wide": [finder(1.0), finder(0.99), finder(1.0)]}).verdict == "held"
+    early = one_cycle.LARGE_LRS.decide_on({"wide": [finder(0.4), finder(0.45), finder(0.5)]})
+    assert early.verdict == "contradicted" and early.details["where"][0] < 0.9
+
+
+def test_the_gap_at_each_size_is_the_cycle_minus_the_step_schedule():
+    results = {"1cycle, quarter": fake(HIGH, n_train=2500), "step, quarter": fake(LOW, n_train=2500),
+               "1cycle, all": fake(HIGH), "step, all": fake(HIGH)}
+    gaps = one_cycle.size_gaps(results)
+    assert list(gaps) == [2500, 10_000] and gaps[2500].difference == pytest.approx(5.02)
+    said = one_cycle.size_readings(results)
+    assert said["n_small"] == 2500 and said["gap_full_diff"].startswith("+0.0 points")

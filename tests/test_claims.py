@@ -104,39 +104,47 @@ def test_clr_accuracy_peaks_at_the_end_of_each_cycle():
 
 
 # ---- chapter "Super-convergence and the 1cycle policy"
+def trained(settings):
+    """{label: [result per seed]} of a chapter's {label: config}, read from the cpu results."""
+    return {label: run_many(with_seeds(config)) for label, config in settings.items()}
+
+
 def test_wide_linear_range_test_still_trains_at_lr_3():
-    for f in named("sc-wide-finder"):
+    for f in one_cycle.wide_tests("cpu"):
         accuracy = smooth(f["valid_metrics"]["accuracy"])
         assert f["finder"]["scale"] == "linear" and f["lr"][-1] > 2.9
         assert np.argmax(accuracy) >= 0.9 * len(accuracy)  # still rising at the end of the range
         assert f["train_loss_smooth"][-1] < f["train_loss_smooth"][0] / 1.5
+    assert one_cycle.LARGE_LRS.decide(profile="cpu").verdict == "held"
 
 
 def test_the_step_schedule_still_gains_at_its_longest_run_and_only_the_equal_cycle_matches_it():
     assert one_cycle.step_plateau("cpu") == (0.1, 16)
-    step = one_cycle.SHORT_CYCLE.results("cpu")["step"]  # 8 -> 16 epochs still gained: the longest run stands in
-    assert compare(acc(select("sc-step-0.1", epochs=16, n_train=10_000)),
-                   acc(select("sc-step-0.1", epochs=8, n_train=10_000)), MARGINS["plateau"][0]).verdict == "held"
-    shares = {k: acc(run_many(with_seeds(cycle_config("cpu", epochs=16 // k)))) for k in (8, 4, 2, 1)}
-    verdicts = {k: compare(a, acc(step), AS_GOOD).verdict for k, a in shares.items()}
+    _, steps = one_cycle.step_doubling("cpu")  # 8 -> 16 epochs still gained: the longest run stands in
+    assert compare(acc(steps[16]), acc(steps[8]), MARGINS["plateau"][0]).verdict == "held"
+    results = trained(one_cycle.headline_settings("cpu"))
+    verdicts = {k: c.verdict for k, c in one_cycle.against_plateau(results, "cpu").items()}
     assert verdicts == {8: "contradicted", 4: "contradicted", 2: "inconclusive", 1: "held"}
-    assert compare(shares[1], acc(step)).verdict == "held"  # at equal iterations the cycle is better
-    assert one_cycle.SHORT_CYCLE.decide(profile="cpu").verdict == "contradicted"
+    assert one_cycle.SHORT_CYCLE.decide(results, "cpu").verdict == "contradicted"
+    assert one_cycle.EQUAL_ITERATIONS.decide(results, "cpu").verdict == "held"  # at equal iterations: better
 
 
 def test_large_peaks_train_as_well_as_0_4_but_are_not_shown_to_help():
-    book = acc(select("engine-1cycle"))
-    assert compare(acc(select("cycle-lr1")), book, AS_GOOD).verdict == "held"
-    assert one_cycle.LARGE_PEAKS.decide(profile="cpu").verdict == "inconclusive"
-    assert all(r["diverged_at"] is None for p in one_cycle.PEAKS if p != 0.4 for r in select(f"cycle-lr{p:g}"))
+    results = trained(one_cycle.peak_settings("cpu"))
+    works = one_cycle.HIGH_PEAKS_TRAIN.decide(results, "cpu")
+    assert works.verdict == "held" and works.details["best"] == 1.0
+    assert one_cycle.LARGE_PEAKS.decide(results, "cpu").verdict == "inconclusive"
+    assert one_cycle.SMITH_CYCLE.decide(results, "cpu").verdict == "inconclusive"
+    assert all(r["diverged_at"] is None for rs in results.values() for r in rs)
 
 
 def test_schedules_earn_their_accuracy_in_the_final_descent():
-    for lr in (0.1, 0.4):
-        for r in select(f"sc-step-{lr}", epochs=8, n_train=10_000):
+    results = trained(one_cycle.headline_settings("cpu"))
+    for lr in one_cycle.STEP_LRS:
+        for r in results[one_cycle.step_label(lr, 8)]:
             epochs = r["history"]["epoch"]["accuracy"]
             assert epochs[3] < epochs[-1] - 0.05  # before the first drop, far below the end
-    for r in select("engine-1cycle"):
+    for r in run_many(with_seeds(cycle_config("cpu"))):  # the book's cycle
         epochs = r["history"]["epoch"]["accuracy"]
         assert min(epochs) < epochs[-1] - 0.05 and np.argmax(epochs) == len(epochs) - 1
 
@@ -146,12 +154,13 @@ def test_less_data_cannot_tell_whether_the_cycle_fares_better():
 
 
 def test_linear_and_cosine_cycles_cannot_be_told_apart_within_the_margin():
-    assert compare(acc(select("engine-1cycle")), acc(select("sc-linear")), AS_GOOD).verdict == "inconclusive"
+    assert one_cycle.SHAPE.decide(profile="cpu").verdict == "inconclusive"
 
 
 def test_adam_and_sgd_cannot_be_told_apart():
     assert one_cycle.ADAM_CYCLE.decide(profile="cpu").verdict == "inconclusive"
-    assert acc(select("sc-adamw")).mean() >= acc(select("engine-1cycle")).mean() - 1
+    results = trained(one_cycle.optimizer_settings("cpu"))
+    assert acc(results[one_cycle.ADAMW]).mean() >= acc(results[one_cycle.SGD]).mean() - 1
 
 
 # ---- chapter "Momentum" (and the recipe's summary of it)

@@ -177,3 +177,51 @@ def test_range_test_losses_plot_colours_each_setting_and_draws_each_seed(finder)
     assert lines[2].get_ydata() == pytest.approx(plotting.smooth(finder["valid_loss"]))
     assert ax.get_xscale() == "log" and not plotting.figure_problems(fig)
     plt.close(fig)
+
+
+def test_cycle_shapes_draw_the_reference_dotted_black_on_both_plots():
+    fig, (ax_lr, ax_mom) = plt.subplots(1, 2)
+    curves = {"ours": ([0.1, 1.0, 0.1], [0.95, 0.85, 0.95]), "theirs": ([0.1, 1.0, 0.1], [0.95, 0.85, 0.95])}
+    plotting.plot_cycle_shapes(ax_lr, ax_mom, curves, 1.0, reference="theirs")
+    for ax in (ax_lr, ax_mom):
+        ours, theirs = ax.get_lines()
+        assert theirs.get_linestyle() == ":" and theirs.get_color() == "k" and ours.get_linestyle() == "-"
+    assert list(ax_mom.get_lines()[0].get_ydata()) == [0.95, 0.85, 0.95]
+    assert ax_lr.get_title() == "Learning rate (peak 1.0)"
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_range_tests_by_seed_draw_each_seeds_losses_and_accuracy_in_one_colour(finder):
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2)
+    plotting.plot_range_tests_by_seed(ax_loss, ax_acc, [finder, finder])
+    assert [line.get_color() for line in ax_loss.get_lines()] == ["C0", "C0", "C1", "C1"]
+    accuracy = 100 * plotting.smooth(finder["valid_metrics"]["accuracy"])
+    assert ax_acc.get_lines()[1].get_ydata() == pytest.approx(accuracy)
+    assert ax_loss.get_ylim()[1] == pytest.approx(2 * finder["train_loss_smooth"][0]) and ax_acc.get_xscale() == "log"
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_intervals_against_x_draw_each_difference_with_its_interval():
+    from helpers.analysis import Comparison
+    fig, ax = plt.subplots()
+    gaps = {2500: Comparison(-2.0, -6.0, 2.0, "inconclusive"), 10_000: Comparison(-3.0, -4.0, -2.0, "held")}
+    plotting.plot_intervals_against(ax, {"gap": gaps, "other": {5000: gaps[2500]}}, "t", "images", "points", zero=True)
+    line, bars = ax.containers[0].lines[0], ax.containers[0].lines[2][0]
+    assert list(line.get_ydata()) == [-2.0, -3.0]
+    assert [s[:, 1].tolist() for s in bars.get_segments()] == [[-6, 2], [-4, -2]]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2500", "5000", "10000"]
+    assert ax.get_lines()[-1].get_ydata()[0] == 0  # the zero line
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_iteration_record_draws_the_first_seed_smoothed_if_asked():
+    results = {name: [{"history": {"iteration": {"mean_abs_grad": [1.0, 3.0, 2.0] if name == "a" else [2.0] * 3}}}]
+               for name in ("a", "b")}
+    fig, ax = plt.subplots()
+    plotting.plot_iteration_record(ax, results, "mean_abs_grad", "t", "mean |gradient|", beta=0.9)
+    assert ax.get_lines()[0].get_ydata() == pytest.approx(plotting.smooth([1.0, 3.0, 2.0], 0.9))
+    assert [line.get_label() for line in ax.get_lines()] == ["a", "b"] and not plotting.figure_problems(fig)
+    plt.close(fig)
