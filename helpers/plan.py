@@ -200,20 +200,26 @@ def plan(profile, names=()):
 
 
 def report(profile, chapters, claim_traces, stale):
+    """The plan as text: per chapter and per claim, the results cached and missing, the minutes
+    the missing ones take, and the minutes all of them would take from scratch."""
     rates, measured_here = core_seconds_per_image(profile)
     machine = "this CPU ({}, {} threads per run)".format(*this_machine()) if measured_here else "other CPUs"
     lines = [f"Plan for the {profile} profile (minutes at the speed of results computed on {machine}, "
              f"on {cores()} cores)"]
-    total = 0.0
+    total, every_job = 0.0, {}
     for title, traces in (("chapter", chapters), ("claim", claim_traces)):
-        lines += ["", f"{title:60s} cached missing minutes"]
+        lines += ["", f"{title:60s} cached missing minutes from scratch"]
         for t in traces:
-            cost = minutes([e for e in t.missing if "job" in e], rates)
-            total += cost if title == "chapter" else 0.0
+            jobs = list({e["file"]: e for e in t.entries if "job" in e}.values())
+            cost, scratch = minutes([e for e in jobs if not e["found"]], rates), minutes(jobs, rates)
+            if title == "chapter":
+                total += cost
+                every_job.update((e["file"], e) for e in jobs)
             status = f"  stopped at {t.stopped[:100]}" if t.stopped else ""
             lines.append(f"{t.name[:60]:60s} {len(t.files) - len(t.missing):6d} {len(t.missing):7d} "
-                         f"{cost:7.1f}{status}")
-    lines += ["", f"total: {total:.1f} min for the missing results the chapters asked for"]
+                         f"{cost:7.1f} {scratch:12.1f}{status}")
+    lines += ["", f"total: {total:.1f} min for the missing results the chapters asked for "
+                  f"({minutes(list(every_job.values()), rates):.1f} min for all of them from scratch)"]
     if any(t.stopped for t in chapters):
         lines.append("(a chapter that stopped asks for more once its missing results are computed)")
     if stale is None:

@@ -274,3 +274,38 @@ def plot_iteration_record(ax, results, key, title, ylabel, beta=None):
         ax.plot(smooth(values, beta) if beta else values, color=f"C{j}", label=label)
     ax.set(title=title, xlabel="iteration", ylabel=ylabel)
     ax.legend()
+
+
+def plot_loss_along_lines(axes, lines, lo=-0.5, hi=1.5):
+    """Training and validation loss (BatchNorm statistics recomputed) along each interpolation
+    line of {name: line} (`helpers.interpolation`) for alpha in [lo, hi], one plot per line, with
+    its two ends, alpha = 0 and 1, dotted."""
+    for ax, (name, line) in zip(axes, lines.items()):
+        rows = {k: np.array(v) for k, v in line["recomputed"].items()}
+        keep = (rows["alpha"] >= lo) & (rows["alpha"] <= hi)
+        ax.plot(rows["alpha"][keep], rows["train_loss"][keep], "o-", label="training loss")
+        ax.plot(rows["alpha"][keep], rows["valid_loss"][keep], "s-", label="validation loss")
+        for x in (0, 1):
+            ax.axvline(x, color="grey", lw=1, ls=":")
+        e1, e2 = line["epochs"]
+        ax.set(title=f"{name}: epoch {e1} (α = 0) to epoch {e2} (α = 1)", xlabel="α", ylabel="cross-entropy loss")
+        ax.legend()
+
+
+def plot_batchnorm_trap(ax_var, ax_loss, lines):
+    """Along each interpolation line of {name: line}, one colour per line: the smallest BatchNorm
+    running variance with interpolated statistics (`ax_var`, symlog), and the validation loss
+    with interpolated (dashed) and recomputed (solid) statistics (`ax_loss`, log)."""
+    for j, (name, line) in enumerate(lines.items()):
+        inter, recomputed = line["interpolated"], line["recomputed"]
+        ax_var.plot(inter["alpha"], inter["min_running_var"], "o-", color=f"C{j}", label=f"{name}: interpolated")
+        ax_loss.plot(inter["alpha"], inter["valid_loss"], "o--", color=f"C{j}",
+                     label=f"{name}: interpolated BN statistics")
+        ax_loss.plot(recomputed["alpha"], recomputed["valid_loss"], "s-", color=f"C{j}",
+                     label=f"{name}: recomputed BN statistics")
+    ax_var.axhline(0, color="k", lw=1)
+    ax_var.set(title="Smallest BatchNorm running variance", xlabel="α", ylabel="running variance", yscale="symlog")
+    ax_loss.set(title="Validation loss over a wide range of α", xlabel="α", ylabel="cross-entropy loss",
+                yscale="log")
+    ax_var.legend()
+    ax_loss.legend(fontsize=8)

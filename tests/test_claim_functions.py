@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from helpers.claim import Claim
-from helpers.experiments import clr, fitting, momentum, one_cycle, range_test, weight_decay
+from helpers.experiments import clr, fitting, interpolation, momentum, one_cycle, range_test, weight_decay
 
 
 def fake(accuracies, epochs=4, n_train=10_000, lr=0.1):
@@ -213,3 +213,51 @@ def test_the_gap_at_each_size_is_the_cycle_minus_the_step_schedule():
     assert list(gaps) == [2500, 10_000] and gaps[2500].difference == pytest.approx(5.02)
     said = one_cycle.size_readings(results)
     assert said["n_small"] == 2500 and said["gap_full_diff"].startswith("+0.0 points")
+
+
+ALPHAS = [-10.0, -0.5, 0.0, 0.3, 0.4, 0.5, 0.6, 1.0, 1.2, 1.3, 1.5]
+CYC, REG = interpolation.CYCLICAL, interpolation.REGULAR
+
+
+def line_result(loss):
+    """A made-up interpolation result: the validation loss loss(alpha) at ALPHAS, either way."""
+    rows = {"alpha": ALPHAS, "valid_loss": [loss(a) for a in ALPHAS], "min_running_var": [1.0] * len(ALPHAS)}
+    return {"lines": {"line": {"epochs": [4, 8], "interpolated": rows, "recomputed": rows}}}
+
+
+def bump(height):  # from 1.0 at alpha 0 down to 0.8 at alpha 1, with a barrier of `height` at 0.5
+    return line_result(lambda a: 1 - 0.2 * a + (0.1 + height if a == 0.5 else 0))
+
+
+def lowest_at(alpha):  # the validation loss lowest at `alpha`
+    return line_result(lambda a: abs(a - alpha))
+
+
+def test_the_barrier_between_cycles_is_higher_than_along_the_regular_run_or_not():
+    claim, barriers, valleys = interpolation.BARRIER, [bump(1.0), bump(1.1), bump(0.9)], [bump(0), bump(0), bump(0.05)]
+    held = claim.decide_on({CYC: barriers, REG: valleys})
+    assert held.verdict == "held" and held.details["height"] == pytest.approx({CYC: 1.0, REG: 0.05 / 3})
+    assert claim.decide_on({CYC: valleys, REG: barriers}).verdict == "contradicted"
+    one = claim.decide_on({CYC: [bump(1.0)], REG: [bump(0)]})
+    assert one.verdict == "inconclusive"  # one run each: no spread, so no interval, whatever the heights
+    assert one.words(claim.says).startswith("with a single run of each, the interval of the difference includes zero")
+
+
+def test_the_lowest_alpha_between_cycles_lies_inside_the_segment_or_not():
+    claim, regular = interpolation.MINIMUM_INSIDE, [lowest_at(1.0)] * 3
+    held = claim.decide_on({CYC: [lowest_at(a) for a in (0.4, 0.5, 0.6)], REG: regular})
+    assert held.verdict == "held" and held.details["alpha"] == pytest.approx({CYC: 0.5, REG: 1.0})
+    beyond = [lowest_at(a) for a in (1.3, 1.3, 1.5, 1.5, 1.5)]
+    assert claim.decide_on({CYC: beyond, REG: regular}).verdict == "contradicted"
+    one = claim.decide_on({CYC: [lowest_at(0.5)], REG: regular[:1]})
+    assert one.verdict == "inconclusive" and one.words(claim.says).startswith("with a single run, the interval")
+
+
+def test_the_batchnorm_trap_counts_negative_variances_and_nans_of_both_lines():
+    broken = line_result(lambda a: float("nan") if a < -1 else 1 + a * a)
+    broken["lines"]["line"]["interpolated"] = {**broken["lines"]["line"]["recomputed"],
+                                               "min_running_var": [-1.0, -0.1] + [1.0] * (len(ALPHAS) - 2)}
+    trap = interpolation.batchnorm_trap({REG: [broken], CYC: [lowest_at(0.5)]})
+    assert trap["negative"] == 2 and trap["negative_inside"] == 0 and trap["n_points"] == 2 * len(ALPHAS)
+    assert trap["nan_interpolated"] == trap["nan_recomputed"] == 1  # the made-up line is the same both ways
+    assert np.isnan(trap["far_interpolated"]) and trap["zero_recomputed"] == 1.0

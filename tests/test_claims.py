@@ -10,7 +10,7 @@ from scipy import stats
 from helpers.analysis import acc, compare, smooth
 from helpers.claim import MARGINS
 from helpers.config import cycle_config, with_seeds
-from helpers.experiments import clr, fitting, momentum, one_cycle, range_test, weight_decay
+from helpers.experiments import clr, fitting, interpolation, momentum, one_cycle, range_test, weight_decay
 from helpers.runs import results_named, run_many
 
 AS_GOOD = MARGINS["as good"][0]
@@ -205,27 +205,36 @@ def test_weight_decay_range_tests_end_close_together():
 
 
 # ---- chapter "Linear interpolation between solutions"
-def line(name):
-    results = results_named("cpu", name)
-    assert len(results) == 1, f"expected one result named {name!r}"
-    return results[0]["lines"]["line"]
+def line(run):
+    """The run's line, found by the configuration the chapter builds (one run each)."""
+    return interpolation.lines(interpolation.BARRIER.results("cpu"))[run]
 
 
 def test_interpolated_batchnorm_statistics_go_negative_and_give_nan_only_outside_the_segment():
-    for name in ("ip-step-lines", "ip-clr-lines"):
-        inter, recomputed = line(name)["interpolated"], line(name)["recomputed"]
+    for run in (interpolation.REGULAR, interpolation.CYCLICAL):
+        inter, recomputed = line(run)["interpolated"], line(run)["recomputed"]
         assert all(np.isfinite(recomputed["valid_loss"]))
         assert all(v > 0 for v in recomputed["min_running_var"])
         assert all(v > 0 for a, v in zip(inter["alpha"], inter["min_running_var"]) if 0 <= a <= 1)
-    inter = line("ip-step-lines")["interpolated"]
+    inter = line(interpolation.REGULAR)["interpolated"]
     assert any(v < 0 for v in inter["min_running_var"]) and any(not np.isfinite(v) for v in inter["valid_loss"])
 
 
 def test_far_outside_the_segment_interpolated_statistics_make_the_loss_climb_faster():
-    reg = line("ip-step-lines")
+    reg = line(interpolation.REGULAR)
     at = {k: dict(zip(reg[k]["alpha"], reg[k]["valid_loss"])) for k in ("interpolated", "recomputed")}
     assert at["interpolated"][-10.0] > 5 * at["recomputed"][-10.0]
     assert at["interpolated"][0.0] > at["recomputed"][0.0]  # the running averages lag the weights
+
+
+def test_with_one_run_each_neither_interpolation_claim_is_decided():
+    barrier = interpolation.BARRIER.decide(profile="cpu")
+    minimum = interpolation.MINIMUM_INSIDE.decide(profile="cpu")
+    assert barrier.verdict == minimum.verdict == "inconclusive" and barrier.details["runs"] == "a single run"
+    # what the chapter says of the one run each: no barrier on either line, the CLR minimum inside
+    assert barrier.details["height"] == {interpolation.REGULAR: 0.0, interpolation.CYCLICAL: 0.0}
+    alpha = minimum.details["alpha"]
+    assert 0 < alpha[interpolation.CYCLICAL] < 1 and alpha[interpolation.REGULAR] == 1.0
 
 
 def test_claims_table_names_each_chapter_by_its_title():
@@ -250,14 +259,6 @@ def test_claims_table_verdicts():
     assert {c for c, v in verdicts.items() if v == "held"} == held
     assert {c for c, v in verdicts.items() if v == "contradicted"} == contradicted
     assert len(verdicts) == 15 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
-
-
-def test_l2_and_decoupled_weight_decay_of_1e2():
-    adam_small, adam_large = acc(select("sc-adam")), acc(select("wd-adam"))
-    adamw_small, adamw_large = acc(select("wd-adamw")), acc(select("sc-adamw"))
-    assert compare(adam_small, adam_large).verdict == "held"  # L2 1e-2 costs Adam accuracy
-    assert compare(adamw_large, adamw_small, AS_GOOD).verdict == "inconclusive"
-    assert select("wd-adam")[0]["config"]["wd"] == 1e-2 and select("sc-adamw")[0]["config"]["wd"] == 1e-2
 
 
 # ---- chapter "The whole recipe"

@@ -119,3 +119,15 @@ def test_the_committed_results_hold_every_run_the_clr_claims_compare():
     traces = plan.trace_claims("cpu", ["clr"])
     assert [t.name for t in traces] == [f"clr: {c.statement}" for c in (clr.BEATS_FIXED, clr.AS_GOOD_AS_ADAPTIVE)]
     assert all(t.stopped is None and t.files and not t.missing for t in traces)
+
+
+def test_the_report_gives_each_chapter_its_missing_minutes_and_its_minutes_from_scratch(monkeypatch):
+    monkeypatch.setattr(plan, "core_seconds_per_image", lambda profile: ({"training": 0.01}, True))
+    monkeypatch.setenv("BOOK_WORKERS", "2")
+    monkeypatch.setenv("BOOK_THREADS", "1")
+    shared, missing = entry(0.1, True, epochs=30), entry(0.2, False, epochs=30)  # 256 x 30 x 0.01 s: 0.64 min
+    text = plan.report("cpu", [plan.Trace("a", [shared, missing]), plan.Trace("b", [shared])], [], [])
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line[:2] in ("a ", "b ")}
+    assert rows == {"a": ["1", "1", "0.6", "1.3"], "b": ["1", "0", "0.0", "0.6"]}  # on 2 cores
+    assert "total: 0.6 min" in text and "(1.3 min for all of them from scratch)" in text  # shared run once
+    assert "stale results: 0" in text

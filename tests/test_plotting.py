@@ -225,3 +225,31 @@ def test_iteration_record_draws_the_first_seed_smoothed_if_asked():
     assert ax.get_lines()[0].get_ydata() == pytest.approx(plotting.smooth([1.0, 3.0, 2.0], 0.9))
     assert [line.get_label() for line in ax.get_lines()] == ["a", "b"] and not plotting.figure_problems(fig)
     plt.close(fig)
+
+
+def made_up_line(epochs=(4, 8)):
+    alphas = [-10.0, -0.5, 0.0, 0.5, 1.0, 1.5, 4.0]
+    rows = {"alpha": alphas, "train_loss": [a * a for a in alphas], "valid_loss": [1 + a * a for a in alphas],
+            "min_running_var": [a for a in alphas]}
+    return {"epochs": list(epochs), "interpolated": rows, "recomputed": rows}
+
+
+def test_loss_along_lines_keeps_the_segment_and_marks_its_ends():
+    fig, axes = plt.subplots(1, 2)
+    plotting.plot_loss_along_lines(axes, {"regular run": made_up_line(), "cyclical run": made_up_line((4, 6))})
+    train, valid, *ends = axes[1].get_lines()
+    assert list(train.get_xdata()) == [-0.5, 0.0, 0.5, 1.0, 1.5] and list(valid.get_ydata()) == [1.25, 1, 1.25, 2, 3.25]
+    assert [e.get_xdata()[0] for e in ends] == [0, 1] and axes[1].get_title().startswith("cyclical run: epoch 4")
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_batchnorm_trap_plot_draws_both_kinds_of_statistics_in_each_lines_colour():
+    fig, (ax_var, ax_loss) = plt.subplots(1, 2)
+    plotting.plot_batchnorm_trap(ax_var, ax_loss, {"regular run": made_up_line(), "cyclical run": made_up_line()})
+    assert [line.get_color() for line in ax_loss.get_lines()] == ["C0", "C0", "C1", "C1"]
+    assert [line.get_linestyle() for line in ax_loss.get_lines()] == ["--", "-", "--", "-"]
+    assert list(ax_var.get_lines()[0].get_ydata()) == made_up_line()["interpolated"]["min_running_var"]
+    assert ax_var.get_yscale() == "symlog" and ax_loss.get_yscale() == "log"
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
