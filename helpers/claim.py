@@ -124,3 +124,17 @@ class Decision:
             glue(key, Markdown(f"{self.words(self.claim.says)} ({self.verdict})"), display=False)
         if self.claim.sums_up:
             glue(f"{key}_summary", Markdown(self.words(self.claim.sums_up)), display=False)
+
+
+def glue_all(values, prefix=""):
+    """Glue {key: value} for a chapter's text as `prefix` + key, without showing it: text as
+    Markdown, numbers as they are."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+    for key, value in values.items():
+        glue(prefix + key, Markdown(value) if isinstance(value, str) else value, display=False)
+
+
+def minus(margin):
+    """A negative margin as the book's text writes it, with a minus sign: '−0.5'."""
+    return f"−{-margin:g}"

@@ -221,6 +221,92 @@ def plot_range_test_losses(ax, finders, title):
     ax.legend(title="one line per seed")
 
 
+def plot_loss_along_lines(axes, lines, lo=-0.5, hi=1.5):
+    """Training and validation loss (BatchNorm statistics recomputed) along each interpolation
+    line of {name: line} (`helpers.interpolation`) for alpha in [lo, hi], one plot per line, with
+    its two ends, alpha = 0 and 1, dotted."""
+    for ax, (name, line) in zip(axes, lines.items()):
+        rows = {k: np.array(v) for k, v in line["recomputed"].items()}
+        keep = (rows["alpha"] >= lo) & (rows["alpha"] <= hi)
+        ax.plot(rows["alpha"][keep], rows["train_loss"][keep], "o-", label="training loss")
+        ax.plot(rows["alpha"][keep], rows["valid_loss"][keep], "s-", label="validation loss")
+        for x in (0, 1):
+            ax.axvline(x, color="grey", lw=1, ls=":")
+        e1, e2 = line["epochs"]
+        ax.set(title=f"{name}: epoch {e1} (α = 0) to epoch {e2} (α = 1)", xlabel="α", ylabel="cross-entropy loss")
+        ax.legend()
+
+
+def plot_batchnorm_trap(ax_var, ax_loss, lines):
+    """Along each interpolation line of {name: line}, one colour per line: the smallest BatchNorm
+    running variance with interpolated statistics (`ax_var`, symlog), and the validation loss
+    with interpolated (dashed) and recomputed (solid) statistics (`ax_loss`, log)."""
+    for j, (name, line) in enumerate(lines.items()):
+        inter, recomputed = line["interpolated"], line["recomputed"]
+        ax_var.plot(inter["alpha"], inter["min_running_var"], "o-", color=f"C{j}", label=f"{name}: interpolated")
+        ax_loss.plot(inter["alpha"], inter["valid_loss"], "o--", color=f"C{j}",
+                     label=f"{name}: interpolated BN statistics")
+        ax_loss.plot(recomputed["alpha"], recomputed["valid_loss"], "s-", color=f"C{j}",
+                     label=f"{name}: recomputed BN statistics")
+    ax_var.axhline(0, color="k", lw=1)
+    ax_var.set(title="Smallest BatchNorm running variance", xlabel="α", ylabel="running variance", yscale="symlog")
+    ax_loss.set(title="Validation loss over a wide range of α", xlabel="α", ylabel="cross-entropy loss",
+                yscale="log")
+    ax_var.legend()
+    ax_loss.legend(fontsize=8)
+
+
+def plot_loss_curves(ax, curves, title, xlabel="learning rate", ylabel="training loss (smoothed)", top=None,
+                     minima=False):
+    """Range-test curves of {label: (x, loss)} on a log x axis, one colour each, from 0 up to
+    `top` (by default 1.3 times the highest starting loss), with a dot at each curve's lowest
+    loss if `minima`."""
+    for j, (label, (x, loss)) in enumerate(curves.items()):
+        x, loss = np.asarray(x, dtype=float), np.asarray(loss, dtype=float)
+        ax.plot(x, loss, color=f"C{j}", label=label)
+        if minima:
+            i = int(np.nanargmin(loss))
+            ax.plot(x[i], loss[i], "o", color=f"C{j}")
+    top = top if top is not None else 1.3 * max(loss[0] for _, loss in curves.values())
+    ax.set(xscale="log", ylim=(0, top), title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend()
+
+
+def plot_final_accuracies(ax, results, title, xlabel, groups=None, ticks=str):
+    """The final validation accuracy (%) of each setting of {setting: [result per seed]}, one
+    column per setting in order, labelled `ticks(setting)`: a dot per seed and the mean ± std as a
+    square beside them. `groups` ({legend: [settings]}) colours the columns by group; without it
+    the dots are grey and the squares red."""
+    colours = {k: f"C{i}" for i, members in enumerate((groups or {}).values()) for k in members}
+    for j, (name, rs) in enumerate(results.items()):
+        a, first = acc(rs), j == 0 and not groups
+        ax.plot([j] * len(a), a, "o", color=colours.get(name, "grey"), alpha=0.6,
+                label="one seed" if first else None)
+        ax.errorbar(j + 0.15, a.mean(), yerr=a.std(ddof=1) if len(a) > 1 else 0, fmt="s",
+                    color=colours.get(name, "C3"), capsize=5, label="mean ± std" if first else None)
+    for i, legend in enumerate(groups or {}):
+        ax.plot([], [], "s", color=f"C{i}", label=legend)
+    ax.set_xticks(range(len(results)), [ticks(k) for k in results])
+    ax.set(title=title, xlabel=xlabel, ylabel="validation accuracy (%)")
+    ax.legend()
+
+
+def plot_mean_std_grid(ax, mean, std, title, xlabel, ylabel):
+    """A grid of mean accuracies (%) as a heat map, rows and columns of the table `mean`, each
+    cell written as mean ± std (the table `std`), with a colour bar."""
+    image = ax.imshow(mean.values, cmap="viridis")
+    for i in range(mean.shape[0]):
+        for j in range(mean.shape[1]):
+            m = mean.iat[i, j]
+            ax.text(j, i, f"{m:.1f}\n± {std.iat[i, j]:.1f}", ha="center", va="center",
+                    color="white" if m < np.nanmean(mean.values) else "black")
+    ax.set_xticks(range(mean.shape[1]), mean.columns)
+    ax.set_yticks(range(mean.shape[0]), mean.index)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.grid(False)
+    ax.figure.colorbar(image, ax=ax, label="mean validation accuracy (%)")
+
+
 def plot_cycle_shapes(ax_lr, ax_mom, curves, peak, reference=None):
     """Learning rate and momentum against the iteration, one line per {label: (lrs, moms)}; the
     line `reference` dotted black, on top of the ones it should match."""
@@ -274,38 +360,3 @@ def plot_iteration_record(ax, results, key, title, ylabel, beta=None):
         ax.plot(smooth(values, beta) if beta else values, color=f"C{j}", label=label)
     ax.set(title=title, xlabel="iteration", ylabel=ylabel)
     ax.legend()
-
-
-def plot_loss_along_lines(axes, lines, lo=-0.5, hi=1.5):
-    """Training and validation loss (BatchNorm statistics recomputed) along each interpolation
-    line of {name: line} (`helpers.interpolation`) for alpha in [lo, hi], one plot per line, with
-    its two ends, alpha = 0 and 1, dotted."""
-    for ax, (name, line) in zip(axes, lines.items()):
-        rows = {k: np.array(v) for k, v in line["recomputed"].items()}
-        keep = (rows["alpha"] >= lo) & (rows["alpha"] <= hi)
-        ax.plot(rows["alpha"][keep], rows["train_loss"][keep], "o-", label="training loss")
-        ax.plot(rows["alpha"][keep], rows["valid_loss"][keep], "s-", label="validation loss")
-        for x in (0, 1):
-            ax.axvline(x, color="grey", lw=1, ls=":")
-        e1, e2 = line["epochs"]
-        ax.set(title=f"{name}: epoch {e1} (α = 0) to epoch {e2} (α = 1)", xlabel="α", ylabel="cross-entropy loss")
-        ax.legend()
-
-
-def plot_batchnorm_trap(ax_var, ax_loss, lines):
-    """Along each interpolation line of {name: line}, one colour per line: the smallest BatchNorm
-    running variance with interpolated statistics (`ax_var`, symlog), and the validation loss
-    with interpolated (dashed) and recomputed (solid) statistics (`ax_loss`, log)."""
-    for j, (name, line) in enumerate(lines.items()):
-        inter, recomputed = line["interpolated"], line["recomputed"]
-        ax_var.plot(inter["alpha"], inter["min_running_var"], "o-", color=f"C{j}", label=f"{name}: interpolated")
-        ax_loss.plot(inter["alpha"], inter["valid_loss"], "o--", color=f"C{j}",
-                     label=f"{name}: interpolated BN statistics")
-        ax_loss.plot(recomputed["alpha"], recomputed["valid_loss"], "s-", color=f"C{j}",
-                     label=f"{name}: recomputed BN statistics")
-    ax_var.axhline(0, color="k", lw=1)
-    ax_var.set(title="Smallest BatchNorm running variance", xlabel="α", ylabel="running variance", yscale="symlog")
-    ax_loss.set(title="Validation loss over a wide range of α", xlabel="α", ylabel="cross-entropy loss",
-                yscale="log")
-    ax_var.legend()
-    ax_loss.legend(fontsize=8)

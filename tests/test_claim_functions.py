@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from helpers.claim import Claim
-from helpers.experiments import clr, fitting, interpolation, momentum, one_cycle, range_test, weight_decay
+from helpers.experiments import clr, fitting, interpolation, momentum, one_cycle, range_test, recipe, weight_decay
 
 
 def fake(accuracies, epochs=4, n_train=10_000, lr=0.1):
@@ -54,6 +54,45 @@ def test_weight_decay_1e4_is_compared_with_the_best_other_value():
     results[1e-4], results[1e-5] = fake(HIGH), fake([a + 3 for a in HIGH])
     decision = weight_decay.WD_1E4.decide_on(results)
     assert "(1e-05)" in decision.ours and decision.verdict == "contradicted"
+    assert decision.words(decision.claim.says).startswith("the whole interval lies at or below −0.5, so another")
+
+
+def test_the_momentum_claims_sentence_writes_the_margin_with_a_minus_sign():
+    results = {momentum.CYCLICAL: fake(HIGH), "constant 0.99": fake(LOW), "constant 0.85": fake(LOW),
+               "constant 0.9": fake([a + 0.1 for a in HIGH])}
+    decision = momentum.CYCLICAL_MOMENTUM.decide_on(results)
+    assert decision.details["best"] == "constant 0.9"
+    assert decision.words(decision.claim.says).startswith("the whole interval lies above −0.5, so the cycle")
+
+
+def test_the_best_setting_leads_those_clearly_behind_it():
+    best, leads = momentum.lead_of_best({"a": fake(LOW), "b": fake(HIGH), "c": fake([a + 0.1 for a in HIGH])})
+    assert best == "c" and {k: c.verdict for k, c in leads.items()} == {"a": "held", "b": "inconclusive"}
+    assert leads["a"].difference == pytest.approx(np.mean(HIGH) + 0.1 - np.mean(LOW))
+
+
+def test_weight_decays_within_the_margin_of_the_best_and_the_refinement_around_it():
+    results = {wd: fake(LOW) for wd in weight_decay.COARSE}
+    results[1e-5] = fake([a + 0.1 for a in HIGH])
+    results[1e-6] = fake(HIGH)
+    assert weight_decay.fine(results) == (3e-5, 3e-6)  # half an exponent either side of the best
+    best, reach = weight_decay.within_reach(results)
+    assert best == 1e-5 and list(reach) == [1e-3, 1e-4, 1e-6, 0.0]  # largest first
+    assert reach[1e-6].verdict == "held" and reach[0.0].verdict == "contradicted"
+    results[0.0] = fake([a + 1 for a in HIGH])  # 0 is best: refined around the smallest non-zero value
+    assert weight_decay.fine(results) == (3e-6, 3e-7)
+
+
+def test_an_l2_penalty_that_costs_adam_and_a_decoupled_decay_that_leaves_adamw_as_good():
+    adam, adamw = weight_decay.ADAM, weight_decay.ADAMW
+    results = {(adam, 1e-4): fake(HIGH), (adam, 1e-2): fake(LOW),
+               (adamw, 1e-2): fake([a - 0.1 for a in HIGH]), (adamw, 1e-4): fake(HIGH)}
+    cost, same = weight_decay.L2_COSTS_ADAM.decide_on(results), weight_decay.DECOUPLED_AS_GOOD.decide_on(results)
+    assert cost.verdict == "held" and cost.words(cost.claim.sums_up) == "costs Adam accuracy"
+    assert same.verdict == "held" and same.words(same.claim.sums_up) == "leaves AdamW as good as at 10⁻⁴"
+    results[(adam, 1e-2)], results[(adamw, 1e-2)] = fake(HIGH), fake(LOW)
+    assert weight_decay.L2_COSTS_ADAM.decide_on(results).verdict == "inconclusive"  # equal: the interval has zero
+    assert weight_decay.DECOUPLED_AS_GOOD.decide_on(results).verdict == "contradicted"
 
 
 def test_less_data_is_a_difference_of_gaps_at_equal_iterations():
@@ -63,6 +102,16 @@ def test_less_data_is_a_difference_of_gaps_at_equal_iterations():
     assert one_cycle.LESS_DATA.decide_on(results).verdict == "held"
     results["1cycle, quarter"] = fake(LOW, n_train=2500)  # no lead now
     assert one_cycle.LESS_DATA.decide_on(results).verdict != "held"
+
+
+def made_up_steps(trained):
+    """A made-up `run_seeds` for step schedules: 0.1 beats 0.4, and 16 epochs gain 3 points over 8
+    (what it trains is noted in `trained`)."""
+    def run_seeds(settings):
+        trained.extend((c.lr, c.epochs) for c in settings.values())
+        return {k: fake([a - 3 for a in HIGH] if c.epochs == 8 and c.lr == 0.1 else HIGH if c.lr == 0.1 else LOW,
+                        epochs=c.epochs, lr=c.lr) for k, c in settings.items()}
+    return run_seeds
 
 
 def test_the_step_schedule_doubles_until_it_plateaus_or_reaches_its_longest(monkeypatch):
@@ -77,12 +126,118 @@ def test_the_step_schedule_doubles_until_it_plateaus_or_reaches_its_longest(monk
     assert decision.verdict == "held" and "plateau 85.1" in decision.ours
 
 
+def test_each_share_of_the_plateau_is_held_against_it_and_the_largest_held_share_is_named(monkeypatch):
+    monkeypatch.setattr(one_cycle, "run_seeds", made_up_steps([]))
+    settings = one_cycle.headline_settings("cpu")
+    assert list(settings) == ["1cycle, 2 epochs", "1cycle, 4 epochs", "1cycle, 8 epochs", "1cycle, 16 epochs",
+                              "step, LR 0.1, 8 epochs", "step, LR 0.4, 8 epochs", "step, LR 0.1, 16 epochs"]
+    results = {label: fake(HIGH if c.epochs >= 8 else LOW, epochs=c.epochs) for label, c in settings.items()}
+    shares = one_cycle.against_plateau(results, "cpu")
+    assert {k: c.verdict for k, c in shares.items()} == {8: "contradicted", 4: "contradicted", 2: "held", 1: "held"}
+    said = one_cycle.plateau_readings(results, "cpu")
+    assert said["ratio_words"] == ("the largest share at which the cycle was shown to be as good is **1/2** of the "
+                                   "step schedule's iterations")
+    assert said["plateau_words"].startswith("it was still gaining at 16 epochs") and said["plateau_iters"] == 78 * 16
+    assert said["gains"] == "from 8 to 16 epochs +3.0 points (95% interval +2.7 to +3.3)"
+    arms = {label: results[label] for label in ("1cycle, 16 epochs", "step, LR 0.1, 16 epochs")}
+    assert one_cycle.EQUAL_ITERATIONS.decide_on(arms).verdict == "inconclusive"  # the same accuracies
+    arms["step, LR 0.1, 16 epochs"] = fake(LOW, epochs=16)
+    equal = one_cycle.EQUAL_ITERATIONS.decide_on(arms)
+    assert equal.verdict == "held" and equal.words(equal.claim.sums_up) == ("the whole interval lies above zero, "
+                                                                            "so the cycle is better")
+
+
+def test_large_peaks_may_train_as_well_without_being_shown_to_help():
+    results = {one_cycle.peak_label(p): fake(LOW) for p in one_cycle.PEAKS}
+    results[one_cycle.peak_label(0.4)] = fake(HIGH)
+    results[one_cycle.peak_label(2.0)] = fake([a + 0.1 for a in HIGH])  # the best high peak, a tenth ahead
+    works = one_cycle.HIGH_PEAKS_TRAIN.decide_on(results)
+    assert works.details == {"best": 2.0} and works.verdict == "held"
+    assert one_cycle.LARGE_PEAKS.decide_on(results).verdict == "inconclusive"
+    results[one_cycle.SMITH] = fake(LOW)
+    smith = one_cycle.SMITH_CYCLE.decide_on(results)
+    assert smith.verdict == "contradicted"
+    assert smith.words(smith.claim.sums_up) == "worse than the book's cycle by more than the margin"
+
+
+def test_the_shape_and_adam_claims_compare_their_two_settings():
+    assert one_cycle.SHAPE.decide_on({one_cycle.COSINE: fake(HIGH), one_cycle.LINEAR: fake(HIGH)}).verdict == "held"
+    adam = one_cycle.ADAM_CYCLE.decide_on({one_cycle.SGD: fake(HIGH), one_cycle.ADAM: fake(LOW)})
+    assert adam.verdict == "held" and adam.ours.startswith("1cycle with Adam 80.1")
+
+
+def test_the_wide_range_test_peaks_in_its_last_tenth_or_not():
+    def finder(peak_at):  # accuracy rising up to `peak_at` of a linear range up to 3, then falling
+        return {"lr": list(np.linspace(0.001, 3, 100)),
+                "valid_metrics": {"accuracy": [1 - abs(i / 99 - peak_at) for i in range(100)]}}
+    assert one_cycle.LARGE_LRS.decide_on({"wide": [finder(1.0), finder(0.99), finder(1.0)]}).verdict == "held"
+    early = one_cycle.LARGE_LRS.decide_on({"wide": [finder(0.4), finder(0.45), finder(0.5)]})
+    assert early.verdict == "contradicted" and early.details["where"][0] < 0.9
+
+
+def test_the_gap_at_each_size_is_the_cycle_minus_the_step_schedule():
+    results = {"1cycle, quarter": fake(HIGH, n_train=2500), "step, quarter": fake(LOW, n_train=2500),
+               "1cycle, all": fake(HIGH), "step, all": fake(HIGH)}
+    gaps = one_cycle.size_gaps(results)
+    assert list(gaps) == [2500, 10_000] and gaps[2500].difference == pytest.approx(5.02)
+    said = one_cycle.size_readings(results)
+    assert said["n_small"] == 2500 and said["gap_full_diff"].startswith("+0.0 points")
+
+
 def test_overfitting_rise_is_not_fooled_by_noise_around_a_flat_curve():
     rng = np.random.default_rng(0)
     flat = [fitting.overfitting_rise(1 + 0.1 * rng.standard_normal((5, 30))).mean() for _ in range(200)]
     assert abs(np.mean(flat)) < 0.02  # no rise on average, unlike "last minus the minimum"
     rising = 1 + np.linspace(0, 0.5, 30) + 0.05 * rng.standard_normal((5, 30))
     assert fitting.overfitting_rise(rising).min() > 0.3
+
+
+ALPHAS = [-10.0, -0.5, 0.0, 0.3, 0.4, 0.5, 0.6, 1.0, 1.2, 1.3, 1.5]
+CYC, REG = interpolation.CYCLICAL, interpolation.REGULAR
+
+
+def line_result(loss):
+    """A made-up interpolation result: the validation loss loss(alpha) at ALPHAS, either way."""
+    rows = {"alpha": ALPHAS, "valid_loss": [loss(a) for a in ALPHAS], "min_running_var": [1.0] * len(ALPHAS)}
+    return {"lines": {"line": {"epochs": [4, 8], "interpolated": rows, "recomputed": rows}}}
+
+
+def bump(height):  # from 1.0 at alpha 0 down to 0.8 at alpha 1, with a barrier of `height` at 0.5
+    return line_result(lambda a: 1 - 0.2 * a + (0.1 + height if a == 0.5 else 0))
+
+
+def lowest_at(alpha):  # the validation loss lowest at `alpha`
+    return line_result(lambda a: abs(a - alpha))
+
+
+def test_the_barrier_between_cycles_is_higher_than_along_the_regular_run_or_not():
+    claim, barriers, valleys = interpolation.BARRIER, [bump(1.0), bump(1.1), bump(0.9)], [bump(0), bump(0), bump(0.05)]
+    held = claim.decide_on({CYC: barriers, REG: valleys})
+    assert held.verdict == "held" and held.details["height"] == pytest.approx({CYC: 1.0, REG: 0.05 / 3})
+    assert claim.decide_on({CYC: valleys, REG: barriers}).verdict == "contradicted"
+    one = claim.decide_on({CYC: [bump(1.0)], REG: [bump(0)]})
+    assert one.verdict == "inconclusive"  # one run each: no spread, so no interval, whatever the heights
+    assert one.words(claim.says).startswith("with a single run of each, the interval of the difference includes zero")
+
+
+def test_the_lowest_alpha_between_cycles_lies_inside_the_segment_or_not():
+    claim, regular = interpolation.MINIMUM_INSIDE, [lowest_at(1.0)] * 3
+    held = claim.decide_on({CYC: [lowest_at(a) for a in (0.4, 0.5, 0.6)], REG: regular})
+    assert held.verdict == "held" and held.details["alpha"] == pytest.approx({CYC: 0.5, REG: 1.0})
+    beyond = [lowest_at(a) for a in (1.3, 1.3, 1.5, 1.5, 1.5)]
+    assert claim.decide_on({CYC: beyond, REG: regular}).verdict == "contradicted"
+    one = claim.decide_on({CYC: [lowest_at(0.5)], REG: regular[:1]})
+    assert one.verdict == "inconclusive" and one.words(claim.says).startswith("with a single run, the interval")
+
+
+def test_the_batchnorm_trap_counts_negative_variances_and_nans_of_both_lines():
+    broken = line_result(lambda a: float("nan") if a < -1 else 1 + a * a)
+    broken["lines"]["line"]["interpolated"] = {**broken["lines"]["line"]["recomputed"],
+                                               "min_running_var": [-1.0, -0.1] + [1.0] * (len(ALPHAS) - 2)}
+    trap = interpolation.batchnorm_trap({REG: [broken], CYC: [lowest_at(0.5)]})
+    assert trap["negative"] == 2 and trap["negative_inside"] == 0 and trap["n_points"] == 2 * len(ALPHAS)
+    assert trap["nan_interpolated"] == trap["nan_recomputed"] == 1  # the made-up line is the same both ways
+    assert np.isnan(trap["far_interpolated"]) and trap["zero_recomputed"] == 1.0
 
 
 def test_a_chapters_results_must_be_the_claims_runs(monkeypatch):
@@ -147,117 +302,27 @@ def test_a_larger_weight_decay_lower_and_wider_reproduces_fig_4a():
     assert swapped.verdict == "contradicted" and "at most in part" in fitting.fig4a_headline(swapped, wider)
 
 
-def made_up_steps(trained):
-    """A made-up `run_seeds` for step schedules: 0.1 beats 0.4, and 16 epochs gain 3 points over 8
-    (what it trains is noted in `trained`)."""
-    def run_seeds(settings):
-        trained.extend((c.lr, c.epochs) for c in settings.values())
-        return {k: fake([a - 3 for a in HIGH] if c.epochs == 8 and c.lr == 0.1 else HIGH if c.lr == 0.1 else LOW,
-                        epochs=c.epochs, lr=c.lr) for k, c in settings.items()}
-    return run_seeds
+def test_a_tenth_of_the_loss_minimum_against_the_other_rules():
+    results = {"minimum/10": fake(HIGH), "slide": fake([a + 0.1 for a in HIGH]), "valley": fake(LOW)}
+    assert range_test.MINIMUM_AS_GOOD_AS["slide"].decide_on(results).verdict == "held"  # a tenth behind
+    assert range_test.MINIMUM_BEATS_VALLEY.decide_on(results).verdict == "held"
+    results["slide"] = fake([a + 3 for a in HIGH])
+    assert range_test.MINIMUM_AS_GOOD_AS["slide"].decide_on(results).verdict == "contradicted"
 
 
-def test_each_share_of_the_plateau_is_held_against_it_and_the_largest_held_share_is_named(monkeypatch):
-    monkeypatch.setattr(one_cycle, "run_seeds", made_up_steps([]))
-    settings = one_cycle.headline_settings("cpu")
-    assert list(settings) == ["1cycle, 2 epochs", "1cycle, 4 epochs", "1cycle, 8 epochs", "1cycle, 16 epochs",
-                              "step, LR 0.1, 8 epochs", "step, LR 0.4, 8 epochs", "step, LR 0.1, 16 epochs"]
-    results = {label: fake(HIGH if c.epochs >= 8 else LOW, epochs=c.epochs) for label, c in settings.items()}
-    shares = one_cycle.against_plateau(results, "cpu")
-    assert {k: c.verdict for k, c in shares.items()} == {8: "contradicted", 4: "contradicted", 2: "held", 1: "held"}
-    said = one_cycle.plateau_readings(results, "cpu")
-    assert said["ratio_words"] == ("the largest share at which the cycle was shown to be as good is **1/2** of the "
-                                   "step schedule's iterations")
-    assert said["plateau_words"].startswith("it was still gaining at 16 epochs") and said["plateau_iters"] == 78 * 16
-    assert said["gains"] == "from 8 to 16 epochs +3.0 points (95% interval +2.7 to +3.3)"
-    arms = {label: results[label] for label in ("1cycle, 16 epochs", "step, LR 0.1, 16 epochs")}
-    assert one_cycle.EQUAL_ITERATIONS.decide_on(arms).verdict == "inconclusive"  # the same accuracies
-    arms["step, LR 0.1, 16 epochs"] = fake(LOW, epochs=16)
-    equal = one_cycle.EQUAL_ITERATIONS.decide_on(arms)
-    assert equal.verdict == "held" and equal.words(equal.claim.sums_up) == ("the whole interval lies above zero, "
-                                                                            "so the cycle is better")
+def test_cyclical_momentum_against_a_constant_0_99():
+    results = {momentum.CYCLICAL: fake(HIGH), "constant 0.99": fake(LOW)}
+    assert momentum.BEATS_099.decide_on(results).verdict == "held"
+    results[momentum.CYCLICAL], results["constant 0.99"] = fake(LOW), fake(HIGH)
+    assert momentum.BEATS_099.decide_on(results).verdict == "contradicted"
+    assert momentum.seed_winners({"a": fake([1, 3]), "b": fake([2, 2])}) == ["b", "a"]
 
 
-def test_large_peaks_may_train_as_well_without_being_shown_to_help():
-    results = {one_cycle.peak_label(p): fake(LOW) for p in one_cycle.PEAKS}
-    results[one_cycle.peak_label(0.4)] = fake(HIGH)
-    results[one_cycle.peak_label(2.0)] = fake([a + 0.1 for a in HIGH])  # the best high peak, a tenth ahead
-    works = one_cycle.HIGH_PEAKS_TRAIN.decide_on(results)
-    assert works.details == {"best": 2.0} and works.verdict == "held"
-    assert one_cycle.LARGE_PEAKS.decide_on(results).verdict == "inconclusive"
-    results[one_cycle.SMITH] = fake(LOW)
-    smith = one_cycle.SMITH_CYCLE.decide_on(results)
-    assert smith.verdict == "contradicted"
-    assert smith.words(smith.claim.sums_up) == "worse than the book's cycle by more than the margin"
+def test_the_recipe_is_compared_with_the_runs_of_its_length():
+    results = {recipe.RECIPE: fake(HIGH), recipe.BASELINE: fake(LOW), clr.TRIANGULAR: fake(list(reversed(HIGH)))}
+    assert recipe.BEATS_BASELINE.decide_on(results).verdict == "held"
+    decision = recipe.BEATS_CLR.decide_on(results)
+    assert decision.verdict == "inconclusive" and decision.comparison.difference == pytest.approx(0)
+    assert decision.words(decision.claim.says) == ("the interval includes zero, so at 5 seeds the recipe and the "
+                                                   "triangular CLR cannot be told apart")
 
-
-def test_the_shape_and_adam_claims_compare_their_two_settings():
-    assert one_cycle.SHAPE.decide_on({one_cycle.COSINE: fake(HIGH), one_cycle.LINEAR: fake(HIGH)}).verdict == "held"
-    adam = one_cycle.ADAM_CYCLE.decide_on({one_cycle.SGD: fake(HIGH), one_cycle.ADAM: fake(LOW)})
-    assert adam.verdict == "held" and adam.ours.startswith("1cycle with Adam 80.1")
-
-
-def test_the_wide_range_test_peaks_in_its_last_tenth_or_not():
-    def finder(peak_at):  # accuracy rising up to `peak_at` of a linear range up to 3, then falling
-        return {"lr": list(np.linspace(0.001, 3, 100)),
-                "valid_metrics": {"accuracy": [1 - abs(i / 99 - peak_at) for i in range(100)]}}
-    assert one_cycle.LARGE_LRS.decide_on({"wide": [finder(1.0), finder(0.99), finder(1.0)]}).verdict == "held"
-    early = one_cycle.LARGE_LRS.decide_on({"wide": [finder(0.4), finder(0.45), finder(0.5)]})
-    assert early.verdict == "contradicted" and early.details["where"][0] < 0.9
-
-
-def test_the_gap_at_each_size_is_the_cycle_minus_the_step_schedule():
-    results = {"1cycle, quarter": fake(HIGH, n_train=2500), "step, quarter": fake(LOW, n_train=2500),
-               "1cycle, all": fake(HIGH), "step, all": fake(HIGH)}
-    gaps = one_cycle.size_gaps(results)
-    assert list(gaps) == [2500, 10_000] and gaps[2500].difference == pytest.approx(5.02)
-    said = one_cycle.size_readings(results)
-    assert said["n_small"] == 2500 and said["gap_full_diff"].startswith("+0.0 points")
-
-
-ALPHAS = [-10.0, -0.5, 0.0, 0.3, 0.4, 0.5, 0.6, 1.0, 1.2, 1.3, 1.5]
-CYC, REG = interpolation.CYCLICAL, interpolation.REGULAR
-
-
-def line_result(loss):
-    """A made-up interpolation result: the validation loss loss(alpha) at ALPHAS, either way."""
-    rows = {"alpha": ALPHAS, "valid_loss": [loss(a) for a in ALPHAS], "min_running_var": [1.0] * len(ALPHAS)}
-    return {"lines": {"line": {"epochs": [4, 8], "interpolated": rows, "recomputed": rows}}}
-
-
-def bump(height):  # from 1.0 at alpha 0 down to 0.8 at alpha 1, with a barrier of `height` at 0.5
-    return line_result(lambda a: 1 - 0.2 * a + (0.1 + height if a == 0.5 else 0))
-
-
-def lowest_at(alpha):  # the validation loss lowest at `alpha`
-    return line_result(lambda a: abs(a - alpha))
-
-
-def test_the_barrier_between_cycles_is_higher_than_along_the_regular_run_or_not():
-    claim, barriers, valleys = interpolation.BARRIER, [bump(1.0), bump(1.1), bump(0.9)], [bump(0), bump(0), bump(0.05)]
-    held = claim.decide_on({CYC: barriers, REG: valleys})
-    assert held.verdict == "held" and held.details["height"] == pytest.approx({CYC: 1.0, REG: 0.05 / 3})
-    assert claim.decide_on({CYC: valleys, REG: barriers}).verdict == "contradicted"
-    one = claim.decide_on({CYC: [bump(1.0)], REG: [bump(0)]})
-    assert one.verdict == "inconclusive"  # one run each: no spread, so no interval, whatever the heights
-    assert one.words(claim.says).startswith("with a single run of each, the interval of the difference includes zero")
-
-
-def test_the_lowest_alpha_between_cycles_lies_inside_the_segment_or_not():
-    claim, regular = interpolation.MINIMUM_INSIDE, [lowest_at(1.0)] * 3
-    held = claim.decide_on({CYC: [lowest_at(a) for a in (0.4, 0.5, 0.6)], REG: regular})
-    assert held.verdict == "held" and held.details["alpha"] == pytest.approx({CYC: 0.5, REG: 1.0})
-    beyond = [lowest_at(a) for a in (1.3, 1.3, 1.5, 1.5, 1.5)]
-    assert claim.decide_on({CYC: beyond, REG: regular}).verdict == "contradicted"
-    one = claim.decide_on({CYC: [lowest_at(0.5)], REG: regular[:1]})
-    assert one.verdict == "inconclusive" and one.words(claim.says).startswith("with a single run, the interval")
-
-
-def test_the_batchnorm_trap_counts_negative_variances_and_nans_of_both_lines():
-    broken = line_result(lambda a: float("nan") if a < -1 else 1 + a * a)
-    broken["lines"]["line"]["interpolated"] = {**broken["lines"]["line"]["recomputed"],
-                                               "min_running_var": [-1.0, -0.1] + [1.0] * (len(ALPHAS) - 2)}
-    trap = interpolation.batchnorm_trap({REG: [broken], CYC: [lowest_at(0.5)]})
-    assert trap["negative"] == 2 and trap["negative_inside"] == 0 and trap["n_points"] == 2 * len(ALPHAS)
-    assert trap["nan_interpolated"] == trap["nan_recomputed"] == 1  # the made-up line is the same both ways
-    assert np.isnan(trap["far_interpolated"]) and trap["zero_recomputed"] == 1.0

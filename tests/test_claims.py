@@ -10,38 +10,31 @@ from scipy import stats
 from helpers.analysis import acc, compare, smooth
 from helpers.claim import MARGINS
 from helpers.config import cycle_config, with_seeds
-from helpers.experiments import clr, fitting, interpolation, momentum, one_cycle, range_test, weight_decay
-from helpers.runs import results_named, run_many
+from helpers.experiments import clr, fitting, interpolation, momentum, one_cycle, range_test, recipe, weight_decay
+from helpers.runs import run_many
 
 AS_GOOD = MARGINS["as good"][0]
 
 
-def named(name, n=3):
-    results = results_named("cpu", name)
-    assert len(results) == n, f"expected {n} results named {name!r} in book/results/cpu"
-    return results
-
-
-def select(name, n=3, **config):
-    """The results named `name` whose config has the given values, one per seed."""
-    results = results_named("cpu", name, **config)
-    assert len(results) == n, f"expected {n} results named {name!r} with {config}"
-    return results
+def trained(settings):
+    """{label: [result per seed]} of {label: config}, read from the committed cpu results."""
+    return {label: run_many(with_seeds(config)) for label, config in settings.items()}
 
 
 # ---- chapter "Reading under- and overfitting"
 def test_underfitting_validation_loss_still_falling():
-    for r in named("fit-const-small-lr"):
+    runs = trained(fitting.cases("cpu"))
+    for r in runs[fitting.UNDER]:
         valid, train = r["history"]["epoch"]["valid_loss"], r["history"]["epoch"]["train_loss"]
         assert valid[-1] < valid[len(valid) // 2] and valid[-1] < valid[0]
         assert np.mean(np.array(valid) <= np.array(train)) >= 0.5  # at or below the training loss
-    assert acc(named("fit-const-small-lr")).mean() < acc(named("fit-const-balanced")).mean() - 5
+    assert acc(runs[fitting.UNDER]).mean() < acc(runs[fitting.BALANCED]).mean() - 5
     # whether the last epoch still lowers it: the interval includes zero at three seeds
     assert fitting.UNDERFITTING.decide(profile="cpu").verdict == "inconclusive"
 
 
 def test_overfitting_is_not_decided_at_three_seeds():
-    for r in named("fit-over-a"):
+    for r in trained(fitting.cases("cpu"))[fitting.OVER]:
         assert r["history"]["epoch"]["train_loss"][-1] < 0.15  # the training set is memorised
     assert fitting.OVERFITTING.decide(profile="cpu").verdict == "inconclusive"
 
@@ -78,14 +71,9 @@ def test_valley_suggests_about_ten_times_smaller_rates():
 
 
 # ---- chapter "Cyclical learning rates and adaptive optimizers"
-CLR_RUNS = {"clr": "clr-triangular", "fixed": "clr-fixed", "Adagrad": "clr-adagrad",
-            "Adadelta": "clr-adadelta", "RMSprop": "clr-rmsprop", "Adam": "clr-adam",
-            "Adamax": "clr-adamax"}
-
-
 def test_clr_has_the_best_mean_accuracy_but_cannot_be_told_apart_from_the_fixed_rate():
-    means = {k: acc(named(v)).mean() for k, v in CLR_RUNS.items()}
-    assert max(means, key=means.get) == "clr"
+    means = {k: acc(rs).mean() for k, rs in trained(clr.settings("cpu")).items()}
+    assert max(means, key=means.get) == clr.TRIANGULAR
     assert clr.BEATS_FIXED.decide(profile="cpu").verdict == "inconclusive"
 
 
@@ -95,7 +83,7 @@ def test_clr_against_the_best_adaptive_optimizer_adagrad_is_inconclusive():
 
 
 def test_clr_accuracy_peaks_at_the_end_of_each_cycle():
-    runs = named("clr-triangular")
+    runs = trained(clr.settings("cpu"))[clr.TRIANGULAR]
     per_epoch = np.mean([r["history"]["epoch"]["accuracy"] for r in runs], axis=0)
     cycle_ends = [i for i in range(1, len(per_epoch), 2)]  # step of one epoch: a cycle is two
     assert all(per_epoch[i] > per_epoch[i - 1] for i in cycle_ends)
@@ -104,11 +92,6 @@ def test_clr_accuracy_peaks_at_the_end_of_each_cycle():
 
 
 # ---- chapter "Super-convergence and the 1cycle policy"
-def trained(settings):
-    """{label: [result per seed]} of a chapter's {label: config}, read from the cpu results."""
-    return {label: run_many(with_seeds(config)) for label, config in settings.items()}
-
-
 def test_wide_linear_range_test_still_trains_at_lr_3():
     for f in one_cycle.wide_tests("cpu"):
         accuracy = smooth(f["valid_metrics"]["accuracy"])
@@ -164,44 +147,53 @@ def test_adam_and_sgd_cannot_be_told_apart():
 
 
 # ---- chapter "Momentum" (and the recipe's summary of it)
-MOMENTUM_RUNS = {"cyclical 0.95-0.85": "engine-1cycle", "cyclical 0.99-0.90": "cycle-mom0.99-mom_min0.9",
-                 "constant 0.99": "cycle-mom0.99-mom_min0.99", "constant 0.9": "cycle-mom0.9-mom_min0.9",
-                 "constant 0.85": "cycle-mom0.85"}
+def test_the_papers_cycle_is_the_engine_chapters_run():
+    assert momentum.settings("cpu")[momentum.CYCLICAL].name == "engine-1cycle"
 
 
 def test_constant_momentum_099_and_the_099_cycle_are_behind_the_best():
-    accs = {k: acc(select(v)) for k, v in MOMENTUM_RUNS.items()}
-    best = max(accs, key=lambda k: accs[k].mean())
-    behind = {k for k in accs if k != best and compare(accs[best], accs[k]).verdict == "held"}
+    best, leads = momentum.lead_of_best(trained(momentum.settings("cpu")))
+    behind = {k for k, c in leads.items() if c.verdict == "held"}
     assert best == "constant 0.85" and behind == {"constant 0.99", "cyclical 0.99-0.90"}
 
 
 def test_cyclical_momentum_against_the_best_constant_is_inconclusive():
-    assert momentum.CYCLICAL_MOMENTUM.decide(profile="cpu").verdict == "inconclusive"
+    decision = momentum.CYCLICAL_MOMENTUM.decide(profile="cpu")
+    assert decision.verdict == "inconclusive" and decision.details["best"] == "constant 0.85"
 
 
 def test_one_run_per_setting_picks_different_winners_for_different_seeds():
-    table = np.array([acc(select(v)) for v in MOMENTUM_RUNS.values()])  # settings x seeds
+    table = np.array([acc(rs) for rs in trained(momentum.settings("cpu")).values()])  # settings x seeds
     assert len(set(np.argmax(table, axis=0))) > 1
 
 
 # ---- chapter "Weight decay" (and the recipe's summary of it)
 def wd_grid():
-    names = {1e-3: "cycle-wd0.001", 3e-4: "cycle-wd0.0003", 1e-4: "engine-1cycle", 3e-5: "cycle-wd3e-05",
-             1e-5: "cycle-wd1e-05", 1e-6: "cycle-wd1e-06", 0.0: "cycle-wd0"}
-    return {wd: acc(select(name)) for wd, name in names.items()}
+    return weight_decay.search("cpu")[0]
 
 
 def test_no_weight_decay_is_told_apart_from_the_best_within_the_margin():
-    grid = wd_grid()
-    best = max(grid, key=lambda w: grid[w].mean())
-    assert all(compare(grid[w], grid[best], AS_GOOD).verdict == "inconclusive" for w in grid if w != best)
+    best, reach = weight_decay.within_reach(wd_grid())
+    assert best == 3e-4 and len(reach) == 6 and {c.verdict for c in reach.values()} == {"inconclusive"}
     assert weight_decay.WD_1E4.decide(profile="cpu").verdict == "inconclusive"
 
 
 def test_weight_decay_range_tests_end_close_together():
-    lowest = [float(np.nanmin(smooth(f["valid_loss"]))) for f in named("wd-finder", n=4)]
+    lowest = weight_decay.finder_table(weight_decay.finders("cpu"))["lowest smoothed validation loss"]
     assert max(lowest) - min(lowest) < 0.1
+
+
+def test_the_momentum_weight_decay_grid_is_not_read_cell_by_cell():
+    grid = trained(weight_decay.grid("cpu"))
+    best, leads = momentum.lead_of_best(grid)
+    assert best == ("cyclical 0.95-0.85", 1e-4) and sum(c.verdict == "held" for c in leads.values()) == 2
+
+
+def test_l2_and_decoupled_weight_decay_of_1e2():
+    assert weight_decay.L2_COSTS_ADAM.decide(profile="cpu").verdict == "held"  # L2 1e-2 costs Adam accuracy
+    assert weight_decay.DECOUPLED_AS_GOOD.decide(profile="cpu").verdict == "inconclusive"
+    names = {k: c.name for k, c in weight_decay.adam_variants("cpu").items()}  # shared with the 1cycle chapter
+    assert names[(weight_decay.ADAM, 1e-4)] == "sc-adam" and names[(weight_decay.ADAMW, 1e-2)] == "sc-adamw"
 
 
 # ---- chapter "Linear interpolation between solutions"
@@ -250,9 +242,10 @@ def test_claims_table_verdicts():
     assert list(table.columns[-6:]) == ["difference of", "difference", "ci_low", "ci_high", "margin", "verdict"]
     # a row's difference and interval: Welch's t-test of scipy on the runs the claim names
     row = table.set_index("claim").loc["CLR beats a fixed learning rate at equal iterations"]
-    clr, fixed = acc(named("clr-triangular")), acc(named("clr-fixed"))
-    low, high = stats.ttest_ind(clr, fixed, equal_var=False).confidence_interval()
-    assert [row["difference"], row["ci_low"], row["ci_high"]] == pytest.approx([clr.mean() - fixed.mean(), low, high])
+    runs = trained(clr.settings("cpu"))
+    cyclical, fixed = acc(runs[clr.TRIANGULAR]), acc(runs[clr.FIXED])
+    low, high = stats.ttest_ind(cyclical, fixed, equal_var=False).confidence_interval()
+    assert [row["difference"], row["ci_low"], row["ci_high"]] == pytest.approx([cyclical.mean() - fixed.mean(), low, high])
     verdicts = dict(zip(table["claim"], table["verdict"]))
     held = {"Very large learning rates still train (linear range test)"}
     contradicted = {"A cycle with an eighth of the iterations is as good as a step schedule at its plateau"}
@@ -263,7 +256,16 @@ def test_claims_table_verdicts():
 
 # ---- chapter "The whole recipe"
 def test_the_recipe_against_the_adam_baseline_and_the_triangular_clr_is_inconclusive():
-    recipe, clr = named("recipe"), select("clr-triangular")
-    assert recipe[0]["config"]["lr"] == clr[0]["config"]["lr"]
-    assert compare(acc(recipe), acc(select("clr-adam"))).verdict == "inconclusive"
-    assert compare(acc(recipe), acc(clr)).verdict == "inconclusive"
+    runs = recipe.BEATS_BASELINE.results("cpu") | recipe.BEATS_CLR.results("cpu")
+    assert runs[recipe.RECIPE][0]["config"]["lr"] == runs[clr.TRIANGULAR][0]["config"]["lr"]  # the same peak
+    assert recipe.BEATS_BASELINE.decide(runs, "cpu").verdict == "inconclusive"
+    assert recipe.BEATS_CLR.decide(runs, "cpu").verdict == "inconclusive"
+
+
+def test_the_hyper_parameters_in_short():
+    verdicts = {claim.statement: claim.decide(profile="cpu").verdict for _, claim in recipe.IN_SHORT}
+    assert {s for s, v in verdicts.items() if v == "held"} == {
+        "At equal iterations the cycle beats the step schedule at its plateau",
+        "cyclical 0.95-0.85 beats constant 0.99"}
+    assert {s for s, v in verdicts.items() if v == "contradicted"} == {
+        "A cycle with an eighth of the iterations is as good as a step schedule at its plateau"}

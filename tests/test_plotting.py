@@ -179,6 +179,77 @@ def test_range_test_losses_plot_colours_each_setting_and_draws_each_seed(finder)
     plt.close(fig)
 
 
+def made_up_line(epochs=(4, 8)):
+    alphas = [-10.0, -0.5, 0.0, 0.5, 1.0, 1.5, 4.0]
+    rows = {"alpha": alphas, "train_loss": [a * a for a in alphas], "valid_loss": [1 + a * a for a in alphas],
+            "min_running_var": [a for a in alphas]}
+    return {"epochs": list(epochs), "interpolated": rows, "recomputed": rows}
+
+
+def test_loss_along_lines_keeps_the_segment_and_marks_its_ends():
+    fig, axes = plt.subplots(1, 2)
+    plotting.plot_loss_along_lines(axes, {"regular run": made_up_line(), "cyclical run": made_up_line((4, 6))})
+    train, valid, *ends = axes[1].get_lines()
+    assert list(train.get_xdata()) == [-0.5, 0.0, 0.5, 1.0, 1.5] and list(valid.get_ydata()) == [1.25, 1, 1.25, 2, 3.25]
+    assert [e.get_xdata()[0] for e in ends] == [0, 1] and axes[1].get_title().startswith("cyclical run: epoch 4")
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_batchnorm_trap_plot_draws_both_kinds_of_statistics_in_each_lines_colour():
+    fig, (ax_var, ax_loss) = plt.subplots(1, 2)
+    plotting.plot_batchnorm_trap(ax_var, ax_loss, {"regular run": made_up_line(), "cyclical run": made_up_line()})
+    assert [line.get_color() for line in ax_loss.get_lines()] == ["C0", "C0", "C1", "C1"]
+    assert [line.get_linestyle() for line in ax_loss.get_lines()] == ["--", "-", "--", "-"]
+    assert list(ax_var.get_lines()[0].get_ydata()) == made_up_line()["interpolated"]["min_running_var"]
+    assert ax_var.get_yscale() == "symlog" and ax_loss.get_yscale() == "log"
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_loss_curves_plot_dots_each_minimum_and_starts_at_zero():
+    fig, ax = plt.subplots()
+    plotting.plot_loss_curves(ax, {"a": ([1e-3, 1e-2, 1e-1], [2.0, 1.0, 3.0]), "b": ([1e-3, 1e-2], [2.5, 2.0])},
+                              "t", minima=True)
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [(d.get_xdata()[0], d.get_ydata()[0]) for d in dots] == [(1e-2, 1.0), (1e-2, 2.0)]
+    assert dots[0].get_color() == ax.get_lines()[0].get_color()  # a curve's dot in its colour
+    assert ax.get_ylim() == pytest.approx((0, 1.3 * 2.5)) and ax.get_xscale() == "log"
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def fake_results(accuracies):
+    return [{"final": {"accuracy": a / 100}} for a in accuracies]
+
+
+def test_final_accuracies_plot_a_dot_per_seed_and_the_mean_beside_them():
+    results = {1e-3: fake_results([80, 82, 84]), 1e-4: fake_results([70, 71, 72])}
+    fig, ax = plt.subplots()
+    plotting.plot_final_accuracies(ax, results, "t", "x", groups={"coarse": [1e-3], "fine": [1e-4]},
+                                   ticks=lambda w: f"{w:.0e}")
+    seeds = ax.get_lines()[0]
+    assert list(seeds.get_xdata()) == [0, 0, 0] and list(seeds.get_ydata()) == pytest.approx([80, 82, 84])
+    means = [c.lines[0] for c in ax.containers]
+    assert [m.get_ydata()[0] for m in means] == pytest.approx([82, 71])
+    assert [m.get_color() for m in means] == ["C0", "C1"]  # coloured by group
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1e-03", "1e-04"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["coarse", "fine"]
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_mean_std_grid_writes_each_cell_and_has_a_colour_bar():
+    import pandas as pd
+    mean = pd.DataFrame([[80.0, 81.0], [79.0, 82.5]], index=["m1", "m2"], columns=["1e-03", "1e-04"])
+    fig, ax = plt.subplots()
+    plotting.plot_mean_std_grid(ax, mean, mean / 100, "t", "weight decay", "momentum")
+    assert [t.get_text() for t in ax.texts] == ["80.0\n± 0.8", "81.0\n± 0.8", "79.0\n± 0.8", "82.5\n± 0.8"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["m1", "m2"] and len(fig.axes) == 2
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
 def test_cycle_shapes_draw_the_reference_dotted_black_on_both_plots():
     fig, (ax_lr, ax_mom) = plt.subplots(1, 2)
     curves = {"ours": ([0.1, 1.0, 0.1], [0.95, 0.85, 0.95]), "theirs": ([0.1, 1.0, 0.1], [0.95, 0.85, 0.95])}
@@ -224,32 +295,4 @@ def test_iteration_record_draws_the_first_seed_smoothed_if_asked():
     plotting.plot_iteration_record(ax, results, "mean_abs_grad", "t", "mean |gradient|", beta=0.9)
     assert ax.get_lines()[0].get_ydata() == pytest.approx(plotting.smooth([1.0, 3.0, 2.0], 0.9))
     assert [line.get_label() for line in ax.get_lines()] == ["a", "b"] and not plotting.figure_problems(fig)
-    plt.close(fig)
-
-
-def made_up_line(epochs=(4, 8)):
-    alphas = [-10.0, -0.5, 0.0, 0.5, 1.0, 1.5, 4.0]
-    rows = {"alpha": alphas, "train_loss": [a * a for a in alphas], "valid_loss": [1 + a * a for a in alphas],
-            "min_running_var": [a for a in alphas]}
-    return {"epochs": list(epochs), "interpolated": rows, "recomputed": rows}
-
-
-def test_loss_along_lines_keeps_the_segment_and_marks_its_ends():
-    fig, axes = plt.subplots(1, 2)
-    plotting.plot_loss_along_lines(axes, {"regular run": made_up_line(), "cyclical run": made_up_line((4, 6))})
-    train, valid, *ends = axes[1].get_lines()
-    assert list(train.get_xdata()) == [-0.5, 0.0, 0.5, 1.0, 1.5] and list(valid.get_ydata()) == [1.25, 1, 1.25, 2, 3.25]
-    assert [e.get_xdata()[0] for e in ends] == [0, 1] and axes[1].get_title().startswith("cyclical run: epoch 4")
-    assert not plotting.figure_problems(fig)
-    plt.close(fig)
-
-
-def test_batchnorm_trap_plot_draws_both_kinds_of_statistics_in_each_lines_colour():
-    fig, (ax_var, ax_loss) = plt.subplots(1, 2)
-    plotting.plot_batchnorm_trap(ax_var, ax_loss, {"regular run": made_up_line(), "cyclical run": made_up_line()})
-    assert [line.get_color() for line in ax_loss.get_lines()] == ["C0", "C0", "C1", "C1"]
-    assert [line.get_linestyle() for line in ax_loss.get_lines()] == ["--", "-", "--", "-"]
-    assert list(ax_var.get_lines()[0].get_ydata()) == made_up_line()["interpolated"]["min_running_var"]
-    assert ax_var.get_yscale() == "symlog" and ax_loss.get_yscale() == "log"
-    assert not plotting.figure_problems(fig)
     plt.close(fig)

@@ -26,15 +26,6 @@ COSINE, LINEAR = "fastai fit_one_cycle (cosine)", "Smith's linear cycle (helpers
 SGD, ADAM, ADAMW = "SGD (the cycle above)", "Adam, L2 1e-4", "AdamW, decoupled 1e-2"
 
 
-def glue_all(values, prefix="sc_"):
-    """Glue {key: value} for the chapter's text as `prefix` + key, without showing it: text as
-    Markdown, numbers as they are."""
-    from IPython.display import Markdown
-    from myst_nb import glue
-    for key, value in values.items():
-        glue(prefix + key, Markdown(value) if isinstance(value, str) else value, display=False)
-
-
 def epochs_label(e):
     return f"{e} epoch{'s' if e > 1 else ''}"
 

@@ -95,3 +95,21 @@ AGAINST_WEAKEST = {
               "inconclusive": "the interval includes zero, so at this number of seeds it cannot be told apart "
                               "from them"})
     for method in ("valley", "loss minimum")}
+
+
+def minimum_against(method):
+    """The measure of "a tenth of the loss minimum against `method`"."""
+    def measure(results, margin):
+        return (f"minimum/10 minus {method}", compare(acc(results["minimum/10"]), acc(results[method]), margin), {})
+    return measure
+
+
+# the recipe's rows on the learning rate: a tenth of the loss minimum against the other rules
+MINIMUM_AS_GOOD_AS = {
+    method: Claim("range_test", PAPER, f"minimum/10 as good as {method}", "",
+                  f"accuracy, minimum/10 minus {method} (points)", "as good", arms=arms,
+                  measure=minimum_against(method))
+    for method in ("slide", "steep", "loss minimum")}
+MINIMUM_BEATS_VALLEY = Claim("range_test", PAPER, "minimum/10 beats valley", "",
+                             "accuracy, minimum/10 minus valley (points)", "beats", arms=arms,
+                             measure=minimum_against("valley"))
