@@ -80,7 +80,7 @@ prune: setup data
 	$(PY) -m helpers.plan --prune
 
 bench: setup data
-	$(PY) -m helpers.bench
+	$(PY) -m helpers.bench --grid 4
 
 # The chapters in JupyterLab, to read and run (BOOK_PROFILE=paper make lab on a GPU machine).
 lab: setup data

@@ -7,12 +7,22 @@ per second for each:
   hand      a hand-written PyTorch loop over the same loader, model and optimizer settings
   standard  fastai's standard pipeline: PNG files on disk, PIL item transforms, default workers
 The last line is `ratios learner/hand=R1 learner/standard=R2`.
+
+With `--grid RUNS`, it then trains RUNS one-epoch runs as one grid twice, each in a fresh process
+(a process keeps the thread count it started with): serially with every core's thread in each
+run (BOOK_WORKERS=1, BOOK_THREADS=cores) and in parallel with one thread per run (BOOK_WORKERS=
+cores, BOOK_THREADS=1, Ray's start included), and prints the images per second of each and their
+ratio. Which is faster depends on the CPU; the thread count is part of a result's bits, so a
+chapter's results come from one setting (see the README).
 """
 import argparse
-from functools import partial
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -27,10 +37,13 @@ from fastai.vision.core import PILImageBW
 from fastai.vision.data import ImageBlock
 from PIL import Image
 
-from .data import channel_stats, get_dls, load_arrays
 from .callbacks import IterationLog
+from .config import make_config
+from .data import channel_stats, get_dls, load_arrays
 from .engine import default_device, make_learner
+from .grid import run_jobs
 from .models import resnet
+from .runs import run_job
 
 LR, MOM, WD = 0.05, 0.9, 1e-4
 
@@ -118,6 +131,37 @@ def standard_dls(folder, bs, device):
     return block.dataloaders(folder, bs=bs, device=device)
 
 
+def grid_in_this_process(runs, images):
+    """Train `runs` one-epoch runs of `images` images (the smoke profile's model, never saved) as
+    one grid with this process's BOOK_WORKERS and BOOK_THREADS; print the images per second."""
+    configs = [make_config("smoke", name="bench-grid", n_train=images, epochs=1, seed=s) for s in range(runs)]
+    start = time.perf_counter()
+    run_jobs([run_job(c) for c in configs])
+    print(runs * images / (time.perf_counter() - start))
+
+
+def grid_speed(runs, images, workers, threads):
+    """Images per second of `grid_in_this_process` in a fresh process with these settings."""
+    env = {**os.environ, "BOOK_WORKERS": str(workers), "BOOK_THREADS": str(threads), "BOOK_PROGRESS": "0"}
+    code = f"from helpers.bench import grid_in_this_process; grid_in_this_process({runs}, {images})"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
+
+
+def compare_grids(runs, images, cores=None):
+    """{setting: images/s} of the serial and the parallel grid, printed with their ratio."""
+    cores = cores or os.cpu_count() or 1
+    speeds = {f"serial ({cores} threads a run)": grid_speed(runs, images, 1, cores),
+              f"parallel ({cores} runs of 1 thread)": grid_speed(runs, images, cores, 1)}
+    for name, speed in speeds.items():
+        print(f"{name:28s} {speed:8.0f} images/s")
+    serial, parallel = speeds.values()
+    print(f"grid ratio parallel/serial={parallel / serial:.2f}: "
+          + ("the default (BOOK_WORKERS unset, BOOK_THREADS=1) is faster here" if parallel > serial else
+             f"BOOK_WORKERS=1 BOOK_THREADS={cores} is faster here"))
+    return speeds
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--iters", type=int, default=30, help="timed iterations per measurement")
@@ -126,6 +170,9 @@ def main(argv=None):
                         help="measurements per way, interleaved; the median counts (the machines are noisy)")
     parser.add_argument("--bs", type=int, default=128)
     parser.add_argument("--depth", type=int, default=20)
+    parser.add_argument("--grid", type=int, default=0, metavar="RUNS",
+                        help="also time RUNS one-epoch runs as a serial and as a parallel grid")
+    parser.add_argument("--grid-images", type=int, default=5000, help="training images of each grid run")
     args = parser.parse_args(argv)
     device = default_device()
     n_train = args.bs * (args.warmup + args.iters)
@@ -149,6 +196,8 @@ def main(argv=None):
         print(f"{name:9s} {median[name]:10.0f} images/s   (all: {', '.join(f'{v:.0f}' for v in values)})")
     print(f"ratios learner/hand={median['learner'] / median['hand']:.2f} "
           f"learner/standard={median['learner'] / median['standard']:.2f}")
+    if args.grid:
+        compare_grids(args.grid, args.grid_images)
     return median["learner"], median["hand"], median["standard"]
 
 

@@ -216,6 +216,18 @@ def test_bench_prints_throughputs_and_ratios(capsys):
     assert out[-1] == f"ratios learner/hand={learner / hand:.2f} learner/standard={learner / standard:.2f}"
 
 
+def test_bench_times_a_grid_in_a_fresh_process_and_names_the_faster_setting(capsys, monkeypatch):
+    from helpers import bench
+    assert bench.grid_speed(2, 128, workers=1, threads=1) > 0  # a real grid, in another process
+    monkeypatch.setattr(bench, "grid_speed", lambda runs, images, workers, threads: 100.0 * workers / threads)
+    assert list(bench.compare_grids(4, 128, cores=2).values()) == [50.0, 200.0]
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "grid ratio parallel/serial=4.00: the default (BOOK_WORKERS unset, BOOK_THREADS=1) is faster here")
+    monkeypatch.setattr(bench, "grid_speed", lambda runs, images, workers, threads: 100.0 * threads / workers)
+    bench.compare_grids(4, 128, cores=2)
+    assert capsys.readouterr().out.splitlines()[-1].endswith("BOOK_WORKERS=1 BOOK_THREADS=2 is faster here")
+
+
 @pytest.mark.parametrize("opt", ["adagrad", "adadelta", "rmsprop", "adamax", "adam", "adamw"])
 def test_every_optimizer_trains(opt):
     result = run(make_config("smoke", **TINY, schedule="constant", opt=opt, lr=0.001))
