@@ -12,7 +12,6 @@ claims, asking for the same runs, train them once (``refresh`` trains them again
 import hashlib
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -41,20 +40,6 @@ def result_file(profile, name, spec):
 
 def result_path(profile, name, spec):
     return RESULTS_DIR / result_file(profile, name, spec)
-
-
-def load_named(profile, name):
-    """Every result saved under `name` in `profile` whose stored spec hashes to its file name,
-    oldest first. (Whether that spec matches the current code is for `helpers.runs` to say.)"""
-    paths = sorted((RESULTS_DIR / profile).glob(f"{name}-*.json"), key=lambda p: p.stat().st_mtime)
-    found = []
-    for p in paths:
-        match = re.fullmatch(re.escape(name) + r"-([0-9a-f]{12})\.json", p.name)
-        if match:
-            result = load_json(p)
-            if "spec" in result and spec_key(result["spec"]) == match.group(1):
-                found.append(result)
-    return found
 
 
 def save_json(path, data):

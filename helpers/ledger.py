@@ -1,9 +1,9 @@
 """A record of the results the code asks for, so that `helpers.plan` can say what is missing.
 
-When ``BOOK_LEDGER`` names a file, every lookup of a cached result (`helpers.grid.run_jobs`, and
-`helpers.runs.results_named` for the claims) appends one JSON line to it: the result's file,
-whether it was found, and for a job what it takes to compute it again without the notebook that
-asked (its function, configuration, options and suffix). Unset, nothing is written.
+When ``BOOK_LEDGER`` names a file, every lookup of a cached result (`helpers.grid.run_jobs`)
+appends one JSON line to it: the result's file, whether it was found, and what it takes to compute
+it again without the notebook that asked (its function, configuration, options and suffix).
+Unset, nothing is written.
 """
 import json
 from dataclasses import asdict
@@ -25,11 +25,6 @@ def note_jobs(jobs, results):
              "job": {"compute": f"{job.compute.__module__}:{job.compute.__qualname__}",
                      "config": asdict(job.config), "options": job.options, "suffix": job.suffix}}
             for job, result in zip(jobs, results))
-
-
-def note_read(profile, name, results):
-    """Record results read by name (and so in the cache) rather than through a job."""
-    _append({"file": result_file(profile, name, r["spec"]), "found": True} for r in results)
 
 
 def read_ledger(path):

@@ -112,7 +112,7 @@ def trace_claims(profile, names=()):
         with planning(profile) as ledger:
             try:
                 claim.decide(profile=profile)
-            except (LookupError, cache.MissingResult) as e:
+            except cache.MissingResult as e:
                 trace.stopped = f"{type(e).__name__}: {e}"
             trace.entries = read_ledger(ledger)
         traces.append(trace)

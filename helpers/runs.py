@@ -1,22 +1,19 @@
-"""The book's computations as cached jobs: training runs, LR range tests, and the lookups of
-their saved results.
+"""The book's computations as cached jobs: training runs and LR range tests.
 
 A `Job` is one computation: a function of a `Config` and options, saved as
 `book/results/<profile>/<config.name><suffix>-<key>.json` (see `helpers.cache`). `run` and
 `range_test` compute one; `run_many` and `range_tests` (in `helpers.grid`) compute a list of them
-in parallel. `results_named` returns the saved results that the current code would produce.
+in parallel.
 """
 import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from .cache import load_named
 from .callbacks import RangeTest, find_lr
 from .config import Config, require_complete, with_seeds
 from .engine import ENGINE_VERSION, build_learner, quiet, train
 from .grid import run_jobs
-from .ledger import note_read
 from .profiles import get_profile
 from .provenance import provenance
 
@@ -93,28 +90,6 @@ def range_test(config, **finder):
     """An LR range test of `config` (see `finder_job`), cached like `run`. Returns per-iteration
     lr, raw and smoothed training loss, validation loss and metrics."""
     return run_jobs([finder_job(config, **finder)])[0]
-
-
-def current(result):
-    """Whether a saved result is what the current code computes: same engine version, and a
-    configuration that the current `Config` keeps as it is (no field added, removed or renamed)."""
-    spec = result.get("spec", {})
-    if spec.get("engine") != ENGINE_VERSION or "config" not in spec:
-        return False
-    try:
-        return json.loads(json.dumps(asdict(Config(**spec["config"])))) == spec["config"]
-    except (TypeError, ValueError):
-        return False
-
-
-def results_named(profile, name, **config):
-    """The current results saved under `name` whose config has the given values, by seed."""
-    found = [r for r in load_named(profile, name)
-             if current(r) and all(r["config"][k] == v for k, v in config.items())]
-    if not found:
-        raise LookupError(f"no current {profile} results named {name!r} with {config}: run the chapter first")
-    note_read(profile, name, found)
-    return sorted(found, key=lambda r: r["config"]["seed"])
 
 
 def run_many(configs):

@@ -8,7 +8,7 @@ from helpers.cache import MissingResult, result_path, save_json
 from helpers.config import Config, make_config, require_complete
 from helpers.grid import run_jobs
 from helpers.profiles import PROFILES, get_profile
-from helpers.runs import Job, range_test, results_named, run
+from helpers.runs import Job, range_test, run
 
 TINY = dict(n_train=256, n_valid=128, batch_size=64, epochs=1, depth=8)
 
@@ -241,30 +241,6 @@ def test_one_cycle_needs_momentum_and_clr_needs_bounds():
         make_config("smoke", schedule="triangular", lr=0.1)
     with pytest.raises(ValueError, match="base_lr must be set"):
         make_config("smoke", schedule="triangular", lr=0.1, base_lr=0.2)
-
-
-def test_load_named_finds_every_configuration_of_a_name(counted):
-    from helpers.cache import load_named
-    counted(a=1)
-    counted(a=2)
-    counted(name="exp-finder", a=1)
-    assert sorted(r["v"] for r in load_named("cpu", "exp")) == [1, 2]
-    assert load_named("cpu", "nothing") == []
-    save_json(result_path("cpu", "exp", {"a": 3}), {"v": 4, "spec": {"a": 4}})  # renamed by hand
-    assert sorted(r["v"] for r in load_named("cpu", "exp")) == [1, 2]
-
-
-def test_only_results_of_the_current_code_are_returned(results_dir, monkeypatch):
-    config = make_config("cpu", **TINY)
-    first = run(config)
-    assert results_named("cpu", "run") == [first]
-    with monkeypatch.context() as m:
-        m.setattr(runs, "ENGINE_VERSION", engine.ENGINE_VERSION + 1)  # the saved one is an older engine's
-        with pytest.raises(LookupError, match="no current cpu results named 'run'"):
-            results_named("cpu", "run")
-    stale = {**first["spec"], "config": {**first["spec"]["config"], "dropout": 0.5}}  # a field since removed
-    save_json(result_path("cpu", "run", stale), {**first, "spec": stale})
-    assert results_named("cpu", "run") == [first]
 
 
 def test_an_incomplete_config_is_refused_before_anything_runs():
