@@ -1,7 +1,7 @@
 """Statistics the chapters and the claims share: smoothing, seed summaries, the book's one rule
 for deciding a claim, and measures of a range test or an interpolation line."""
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,11 +33,20 @@ VERDICTS = ("held", "contradicted", "inconclusive")
 
 @dataclass(frozen=True)
 class Comparison:
-    """A measured difference, its 95% interval, and what the interval says about a claim."""
+    """A measured difference, its 95% interval, and what the interval says about a claim; when it
+    comes from `decide`, also the groups, weights and bounds it was decided on."""
     difference: float
     ci_low: float
     ci_high: float
     verdict: str
+    groups: tuple = field(default=(), compare=False, repr=False)
+    weights: tuple = field(default=(), compare=False, repr=False)
+    bounds: tuple = field(default=(-math.inf, math.inf), compare=False, repr=False)
+
+    def seeds_to_decide(self, most=1000):
+        """The seeds per group at which the interval would clear a bound if the groups' means and
+        spreads stayed as measured (`seeds_to_decide`); None when no number up to `most` would."""
+        return seeds_to_decide(self.groups, self.weights, *self.bounds, most=most)
 
     def text(self, unit="points", digits=1):
         """E.g. '+1.2 points (95% interval -0.3 to +2.7)'."""
@@ -85,7 +94,29 @@ def verdict(ci_low, ci_high, above=-math.inf, below=math.inf):
 def decide(groups, weights, above=-math.inf, below=math.inf):
     """`interval` of a difference of groups, judged by `verdict`."""
     diff, low, high = interval(groups, weights)
-    return Comparison(diff, low, high, verdict(low, high, above, below))
+    return Comparison(diff, low, high, verdict(low, high, above, below),
+                      tuple(tuple(float(x) for x in g) for g in groups), tuple(weights), (above, below))
+
+
+def seeds_to_decide(groups, weights, above=-math.inf, below=math.inf, most=1000):
+    """The smallest number of seeds per group at which the 95% interval of the difference would
+    lie wholly on one side of each bound (a verdict, held or contradicted) if every group kept its
+    measured mean and spread; None when the difference sits on a bound, a group has no spread to
+    measure (fewer than 2 values) or more than `most` seeds would be needed."""
+    groups = [np.asarray(g, dtype=float) for g in groups]
+    if not groups or any(len(g) < 2 for g in groups):
+        return None
+    diff = float(sum(w * g.mean() for w, g in zip(weights, groups)))
+    for n in range(max(len(g) for g in groups), most + 1):
+        parts = [w * w * g.var(ddof=1) / n for w, g in zip(weights, groups)]  # as `interval`, at n seeds
+        se2 = sum(parts)
+        if se2 == 0:
+            return n if diff not in (above, below) else None
+        df = se2 ** 2 / sum(p * p / (n - 1) for p in parts)
+        half = float(stats.t.ppf(0.5 + LEVEL / 2, df) * math.sqrt(se2))
+        if verdict(diff - half, diff + half, above, below) != "inconclusive":
+            return n
+    return None
 
 
 def compare(a, b, margin=0.0):

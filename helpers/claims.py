@@ -32,10 +32,23 @@ def margin_text(bound):
     return f"in ({bound[0]:g}, {bound[1]:g})" if isinstance(bound, tuple) else f"> {bound:g}"
 
 
+def to_decide(comparison, most=1000):
+    """What would decide an inconclusive claim at this scale: the seeds per arm at which its
+    interval would clear the margin if the arms kept their measured means and spreads."""
+    if comparison.verdict != "inconclusive":
+        return "decided"
+    n = comparison.seeds_to_decide(most)
+    if n is not None:
+        return f"{n} seeds per arm"
+    if any(len(g) < 2 for g in comparison.groups):
+        return "2 or more seeds per arm, to measure the spread"
+    return f"more than {most} seeds per arm: the difference lies almost on the margin"
+
+
 def claims_table(profile="cpu"):
     """One row per claim: chapter, paper, claim, the paper's number, ours, the difference that
-    decides it with its 95% interval (`ci_low`, `ci_high`), the margin it must clear, and the
-    verdict: held, contradicted or inconclusive."""
+    decides it with its 95% interval (`ci_low`, `ci_high`), the margin it must clear, the
+    verdict (held, contradicted or inconclusive) and what would decide it (`to_decide`)."""
     rows = []
     for claim in CLAIMS:
         decision = claim.decide(profile=profile)
@@ -44,7 +57,7 @@ def claims_table(profile="cpu"):
                      "paper's number": claim.theirs, f"ours ({profile})": decision.ours,
                      "difference of": claim.measured, "difference": c.difference, "ci_low": c.ci_low,
                      "ci_high": c.ci_high, "margin": margin_text(MARGINS[claim.margin][0]),
-                     "verdict": c.verdict})
+                     "verdict": c.verdict, "to decide": to_decide(c)})
     return pd.DataFrame(rows)
 
 

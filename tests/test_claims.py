@@ -239,7 +239,13 @@ def test_claims_table_names_each_chapter_by_its_title():
 def test_claims_table_verdicts():
     from helpers.claims import claims_table
     table = claims_table("cpu")
-    assert list(table.columns[-6:]) == ["difference of", "difference", "ci_low", "ci_high", "margin", "verdict"]
+    assert list(table.columns[-7:]) == ["difference of", "difference", "ci_low", "ci_high", "margin", "verdict",
+                                        "to decide"]
+    to_decide = dict(zip(table["claim"], table["to decide"]))
+    assert to_decide["CLR beats a fixed learning rate at equal iterations"] == "11 seeds per arm"
+    assert to_decide["Very large learning rates still train (linear range test)"] == "decided"
+    assert to_decide["A barrier separates the solutions of two CLR cycles, not two states of one run"] == (
+        "2 or more seeds per arm, to measure the spread")
     # a row's difference and interval: Welch's t-test of scipy on the runs the claim names
     row = table.set_index("claim").loc["CLR beats a fixed learning rate at equal iterations"]
     runs = trained(clr.settings("cpu"))

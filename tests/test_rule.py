@@ -78,3 +78,22 @@ def test_plateau_is_the_first_length_whose_doubling_is_not_shown_to_gain():
     assert plateau(rising, gain=0.5) == 16
     assert plateau({8: A - 3, 16: A}, gain=0.5) is None  # still gaining at the last doubling
     assert plateau({8: A, 32: A}, gain=0.5) is None  # no doubling measured
+
+
+def with_spread(mean, n):
+    """`n` values with this mean and a standard deviation (ddof=1) of exactly 1."""
+    z = np.arange(n) - (n - 1) / 2
+    return mean + z / z.std(ddof=1)
+
+
+def test_seeds_to_decide_is_where_the_interval_first_clears_the_bound():
+    from helpers.analysis import compare, seeds_to_decide
+    # means 1 apart, spread 1: inconclusive at 3 seeds, held from 9 seeds on (t with 16 df)
+    assert compare(with_spread(1, 3), with_spread(0, 3)).verdict == "inconclusive"
+    assert compare(with_spread(1, 8), with_spread(0, 8)).verdict == "inconclusive"
+    assert compare(with_spread(1, 9), with_spread(0, 9)).verdict == "held"
+    assert seeds_to_decide([with_spread(1, 3), with_spread(0, 3)], [1, -1], above=0) == 9
+    assert compare(with_spread(1, 3), with_spread(0, 3)).seeds_to_decide() == 9
+    assert compare(with_spread(0, 3), with_spread(1, 3)).seeds_to_decide() == 9  # contradicted there
+    assert seeds_to_decide([with_spread(0.5, 3), with_spread(0.5, 3)], [1, -1], above=0) is None  # on the bound
+    assert seeds_to_decide([[1.0], [0.0]], [1, -1], above=0) is None  # no spread measured
