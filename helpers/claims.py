@@ -45,19 +45,28 @@ def to_decide(comparison, most=1000):
     return f"more than {most} seeds per arm: the difference lies almost on the margin"
 
 
+def engine_settings(results):
+    """The engine settings that {arm: [result, ...]} were computed with: the device, CPU kind and
+    thread count each result's provenance names. A claim's arms should share one."""
+    return sorted({r["provenance"]["device"] for rs in results.values() for r in rs})
+
+
 def claims_table(profile="cpu"):
     """One row per claim: chapter, paper, claim, the paper's number, ours, the difference that
     decides it with its 95% interval (`ci_low`, `ci_high`), the margin it must clear, the
-    verdict (held, contradicted or inconclusive) and what would decide it (`to_decide`)."""
+    verdict (held, contradicted or inconclusive), what would decide it (`to_decide`) and the
+    engine settings its results were computed with."""
     rows = []
     for claim in CLAIMS:
-        decision = claim.decide(profile=profile)
+        results = claim.results(profile)
+        decision = claim.decide(results, profile)
         c = decision.comparison
         rows.append({"chapter": chapter_title(claim.chapter), "paper": claim.paper, "claim": claim.statement,
                      "paper's number": claim.theirs, f"ours ({profile})": decision.ours,
                      "difference of": claim.measured, "difference": c.difference, "ci_low": c.ci_low,
                      "ci_high": c.ci_high, "margin": margin_text(MARGINS[claim.margin][0]),
-                     "verdict": c.verdict, "to decide": to_decide(c)})
+                     "verdict": c.verdict, "to decide": to_decide(c),
+                     "computed on": "; ".join(engine_settings(results))})
     return pd.DataFrame(rows)
 
 
