@@ -326,3 +326,16 @@ def test_the_recipe_is_compared_with_the_runs_of_its_length():
     assert decision.words(decision.claim.says) == ("the interval includes zero, so at 5 seeds the recipe and the "
                                                    "triangular CLR cannot be told apart")
 
+
+
+def test_the_gradients_are_compared_over_the_cycles_peak_and_the_steps_constant_half():
+    def runs(grads, lr, epochs):  # made up: 100 iterations of constant mean |gradient| per seed
+        return [{"config": {"lr": lr}, "history": {"iteration": {"mean_abs_grad": [g] * 100, "lr": [lr] * epochs}}}
+                for g in grads]
+    results = {"1cycle, 4 epochs": runs([1.0e-3, 1.1e-3, 0.9e-3], 0.4, 4),
+               "step, LR 0.1, 16 epochs": runs([1.5e-3, 1.6e-3, 1.4e-3], 0.1, 16)}
+    decision = one_cycle.GRADIENTS.decide_on(results)
+    assert decision.verdict == "held" and decision.comparison.difference == pytest.approx(0.5)
+    assert decision.details == {"lr_ratio": 4.0}
+    results["1cycle, 4 epochs"] = runs([2.0e-3, 2.1e-3, 1.9e-3], 0.4, 4)
+    assert one_cycle.GRADIENTS.decide_on(results).verdict == "contradicted"

@@ -373,14 +373,38 @@ def adam_cycle(results, margin):
 
 
 # ---- gradients during the cycle
+CYCLE_PEAK, STEP_CONSTANT = (0.2, 0.3), (0.2, 0.5)  # stretches of a run, as fractions of its iterations
+
+
+def mean_grad(results, stretch):
+    """Per seed: the mean absolute gradient over `stretch` (start, stop) of the run."""
+    def one(g):
+        return float(np.mean(g[int(stretch[0] * len(g)):int(stretch[1] * len(g))]))
+    return np.array([one(r["history"]["iteration"]["mean_abs_grad"]) for r in results])
+
+
 def gradient_means(cycle, step):
     """The mean absolute gradient (mean over seeds) of a cycle around its peak and in its last
     tenth, and of a step schedule in its constant first half and its last tenth."""
-    def mean(results, start, stop):
-        parts = [r["history"]["iteration"]["mean_abs_grad"] for r in results]
-        return float(np.mean([np.mean(g[int(start * len(g)):int(stop * len(g))]) for g in parts]))
-    return {"grad_cycle_peak": mean(cycle, 0.2, 0.3), "grad_cycle_end": mean(cycle, 0.9, 1.0),
-            "grad_step_first": mean(step, 0.2, 0.5), "grad_step_end": mean(step, 0.9, 1.0)}
+    return {key: float(mean_grad(results, stretch).mean()) for key, results, stretch in (
+        ("grad_cycle_peak", cycle, CYCLE_PEAK), ("grad_cycle_end", cycle, (0.9, 1)),
+        ("grad_step_first", step, STEP_CONSTANT), ("grad_step_end", step, (0.9, 1)))}
+
+
+def gradient_arms(profile=None):
+    """The full-budget cycle and the step schedule at its plateau, as the chapter labels them."""
+    p = get_profile(profile).name
+    lr, epochs = step_plateau(p)
+    cycle, step = main_labels(p)
+    return seeded({cycle: cycle_config(p), step: step_config(p, lr=lr, epochs=epochs)})
+
+
+def gradients(results, margin):
+    cycle, step = arm(results, "1cycle"), arm(results, "step")
+    c, s = 1000 * mean_grad(cycle, CYCLE_PEAK), 1000 * mean_grad(step, STEP_CONSTANT)
+    ratio = cycle[0]["config"]["lr"] / step[0]["config"]["lr"]
+    return (f"mean |gradient| (x1e-3) {s.mean():.2f} in the step schedule's constant first half, {c.mean():.2f} "
+            f"around the cycle's peak at {ratio:g} times its LR", compare(s, c, margin), {"lr_ratio": ratio})
 
 
 # ---- the claims
@@ -479,3 +503,15 @@ ADAM_CYCLE = Claim(
                              "seeds Adam and SGD cannot be told apart"})
 
 CLAIMS = [LARGE_LRS, SHORT_CYCLE, LARGE_PEAKS, LESS_DATA, ADAM_CYCLE]
+
+# not in the claims table: the forum thread's question about the gradients at a large LR
+GRADIENTS = Claim(
+    "one_cycle", FORUM, "Around its large peak LR the cycle's gradients are smaller than the step schedule's at "
+    "its constant LR", "plotted, no number", "mean |gradient| x 1e-3, step schedule's constant first half minus "
+    "the cycle's peak", "beats", arms=gradient_arms, measure=gradients, unit="", digits=2,
+    says={"held": "the whole interval lies above zero: at {lr_ratio:g} times the step schedule's learning rate, "
+                  "the cycle's gradients are smaller than the step schedule's, not larger, so its steps are large "
+                  "because its learning rate is, not its gradients",
+          "contradicted": "the whole interval lies at or below zero: around its peak the cycle's gradients are "
+                          "at least as large as the step schedule's at its constant learning rate",
+          "inconclusive": "the interval includes zero: at this number of seeds the two cannot be told apart"})
