@@ -93,6 +93,19 @@ class Claim:
         return Decision(self, ours, comparison, details)
 
 
+def to_decide(comparison, most=1000):
+    """What would decide an inconclusive claim at this scale: the seeds per arm at which its
+    interval would clear the margin if the arms kept their measured means and spreads."""
+    if comparison.verdict != "inconclusive":
+        return "decided"
+    n = comparison.seeds_to_decide(most)
+    if n is not None:
+        return f"{n} seeds per arm"
+    if any(len(g) < 2 for g in comparison.groups):
+        return "2 or more seeds per arm (one run has no spread to measure)"
+    return f"more than {most} seeds per arm (the difference lies almost on the margin)"
+
+
 @dataclass(frozen=True)
 class Decision:
     """What a claim's results say: our measurement in words and the comparison that decides it."""
@@ -109,19 +122,30 @@ class Decision:
         """The difference with its interval, e.g. '+1.2 points (95% interval -0.3 to +2.7)'."""
         return self.comparison.text(self.claim.unit, self.claim.digits)
 
+    def verdict_words(self):
+        """The verdict, and for an inconclusive one what would decide it (`to_decide`)."""
+        if self.verdict != "inconclusive":
+            return self.verdict
+        n = self.comparison.seeds_to_decide()
+        if n:
+            return f"inconclusive: {n} seeds per arm would decide it, if the means and spreads stayed as measured"
+        if any(len(g) < 2 for g in self.comparison.groups):
+            return "inconclusive: one run has no spread to measure, so two or more seeds per arm come first"
+        return "inconclusive: the difference lies almost on the margin, and even 1000 seeds per arm would not decide it"
+
     def words(self, phrases):
         """`phrases` (verdict -> text) for this verdict, its {margin} and details filled in."""
         return phrases[self.verdict].format(margin=bound(self.claim.margin), **self.details)
 
     def glue(self, key):
         """Glue for the chapter's text: the difference with its interval (`key`_diff), the
-        claim's sentence with the verdict (`key`) and its short phrase (`key`_summary), where
-        the claim has them."""
+        claim's sentence with the verdict and what would decide it (`key`) and its short phrase
+        (`key`_summary), where the claim has them."""
         from IPython.display import Markdown
         from myst_nb import glue
         glue(f"{key}_diff", Markdown(self.text()), display=False)
         if self.claim.says:
-            glue(key, Markdown(f"{self.words(self.claim.says)} ({self.verdict})"), display=False)
+            glue(key, Markdown(f"{self.words(self.claim.says)} ({self.verdict_words()})"), display=False)
         if self.claim.sums_up:
             glue(f"{key}_summary", Markdown(self.words(self.claim.sums_up)), display=False)
 

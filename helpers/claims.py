@@ -12,7 +12,7 @@ import json
 from functools import cache
 import pandas as pd
 
-from .claim import MARGINS
+from .claim import MARGINS, to_decide
 from .settings import BOOK_DIR
 from .experiments import clr, fitting, interpolation, momentum, one_cycle, weight_decay
 
@@ -30,19 +30,6 @@ def chapter_title(name):
 def margin_text(bound):
     """A margin as the table writes it: '> -0.5' or 'in (0, 1)'."""
     return f"in ({bound[0]:g}, {bound[1]:g})" if isinstance(bound, tuple) else f"> {bound:g}"
-
-
-def to_decide(comparison, most=1000):
-    """What would decide an inconclusive claim at this scale: the seeds per arm at which its
-    interval would clear the margin if the arms kept their measured means and spreads."""
-    if comparison.verdict != "inconclusive":
-        return "decided"
-    n = comparison.seeds_to_decide(most)
-    if n is not None:
-        return f"{n} seeds per arm"
-    if any(len(g) < 2 for g in comparison.groups):
-        return "2 or more seeds per arm, to measure the spread"
-    return f"more than {most} seeds per arm: the difference lies almost on the margin"
 
 
 def engine_settings(results):

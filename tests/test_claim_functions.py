@@ -339,3 +339,15 @@ def test_the_gradients_are_compared_over_the_cycles_peak_and_the_steps_constant_
     assert decision.details == {"lr_ratio": 4.0}
     results["1cycle, 4 epochs"] = runs([2.0e-3, 2.1e-3, 1.9e-3], 0.4, 4)
     assert one_cycle.GRADIENTS.decide_on(results).verdict == "contradicted"
+
+
+def test_an_inconclusive_verdict_says_what_would_decide_it():
+    near = {clr.TRIANGULAR: fake([85.0, 86.0, 84.0]), clr.FIXED: fake([84.0, 85.0, 83.0])}  # 1 point apart
+    decision = clr.BEATS_FIXED.decide_on(near)
+    n = decision.comparison.seeds_to_decide()
+    assert decision.verdict == "inconclusive" and n > 3
+    assert decision.verdict_words() == (f"inconclusive: {n} seeds per arm would decide it, if the means and "
+                                        "spreads stayed as measured")
+    clear = {clr.TRIANGULAR: fake(HIGH), clr.FIXED: fake(LOW)}
+    assert clr.BEATS_FIXED.decide_on(clear).verdict_words() == "held"
+

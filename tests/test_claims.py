@@ -250,7 +250,7 @@ def test_claims_table_verdicts():
     assert to_decide["CLR beats a fixed learning rate at equal iterations"] == "11 seeds per arm"
     assert to_decide["Very large learning rates still train (linear range test)"] == "decided"
     assert to_decide["A barrier separates the solutions of two CLR cycles, not two states of one run"] == (
-        "2 or more seeds per arm, to measure the spread")
+        "2 or more seeds per arm (one run has no spread to measure)")
     # a row's difference and interval: Welch's t-test of scipy on the runs the claim names
     row = table.set_index("claim").loc["CLR beats a fixed learning rate at equal iterations"]
     runs = trained(clr.settings("cpu"))
