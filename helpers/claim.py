@@ -12,6 +12,7 @@ arms are read from the cache.
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .analysis import acc, compare, fmt
 from .config import with_seeds
 from .grid import run_jobs
 from .profiles import get_profile
@@ -35,9 +36,22 @@ MARGINS = {
 }
 
 
-def seeded(configs):
-    """{arm: [training job per seed of the profile]} for {arm: config}: a claim's usual arms."""
-    return {arm: [run_job(c) for c in with_seeds(config)] for arm, config in configs.items()}
+def seeded(configs, *labels):
+    """{arm: [training job per seed of the profile]} for {arm: config} (only the arms `labels`
+    name, in the order of `configs`, when given): a claim's usual arms."""
+    return {arm: [run_job(c) for c in with_seeds(config)] for arm, config in configs.items()
+            if not labels or arm in labels}
+
+
+def difference(a, b, names=None):
+    """The measure of "arm `a` minus arm `b`" in final accuracy (points), the arms named by
+    `names` (their labels by default) in what we measured."""
+    names = names or (a, b)
+
+    def measure(results, margin):
+        x, y = acc(results[a]), acc(results[b])
+        return f"{names[0]} {fmt(x)}, {names[1]} {fmt(y)}", compare(x, y, margin), {"seeds": len(x)}
+    return measure
 
 
 def bound(kind):
@@ -93,17 +107,27 @@ class Claim:
         return Decision(self, ours, comparison, details)
 
 
-def to_decide(comparison, most=1000):
-    """What would decide an inconclusive claim at this scale: the seeds per arm at which its
-    interval would clear the margin if the arms kept their measured means and spreads."""
+MOST_SEEDS = 1000  # the most seeds per arm that `to_decide` considers
+
+
+def undecided(comparison):
+    """Why an inconclusive claim is undecided: the seeds per arm at which its interval would clear
+    the margin if the arms kept their measured means and spreads (an int), else "no spread" (a
+    single run) or "on the margin" (more than `MOST_SEEDS` would be needed)."""
+    n = comparison.seeds_to_decide(MOST_SEEDS)
+    if n is not None:
+        return n
+    return "no spread" if any(len(g) < 2 for g in comparison.groups) else "on the margin"
+
+
+def to_decide(comparison):
+    """What would decide a claim at this scale, for the claims table (`undecided`)."""
     if comparison.verdict != "inconclusive":
         return "decided"
-    n = comparison.seeds_to_decide(most)
-    if n is not None:
-        return f"{n} seeds per arm"
-    if any(len(g) < 2 for g in comparison.groups):
-        return "2 or more seeds per arm (one run has no spread to measure)"
-    return f"more than {most} seeds per arm (the difference lies almost on the margin)"
+    why = undecided(comparison)
+    return {"no spread": "2 or more seeds per arm (one run has no spread to measure)",
+            "on the margin": f"more than {MOST_SEEDS} seeds per arm (the difference lies almost on the margin)"
+            }.get(why, f"{why} seeds per arm")
 
 
 @dataclass(frozen=True)
@@ -126,12 +150,12 @@ class Decision:
         """The verdict, and for an inconclusive one what would decide it (`to_decide`)."""
         if self.verdict != "inconclusive":
             return self.verdict
-        n = self.comparison.seeds_to_decide()
-        if n:
-            return f"inconclusive: {n} seeds per arm would decide it, if the means and spreads stayed as measured"
-        if any(len(g) < 2 for g in self.comparison.groups):
-            return "inconclusive: one run has no spread to measure, so two or more seeds per arm come first"
-        return "inconclusive: the difference lies almost on the margin, and even 1000 seeds per arm would not decide it"
+        why = undecided(self.comparison)
+        return {"no spread": "inconclusive: one run has no spread to measure, so two or more seeds per arm come first",
+                "on the margin": "inconclusive: the difference lies almost on the margin, and even "
+                                 f"{MOST_SEEDS} seeds per arm would not decide it"
+                }.get(why, f"inconclusive: {why} seeds per arm would decide it, if the means and spreads stayed "
+                           "as measured")
 
     def words(self, phrases):
         """`phrases` (verdict -> text) for this verdict, its {margin} and details filled in."""

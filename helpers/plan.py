@@ -46,13 +46,18 @@ class Trace:
     stopped: str = None
 
     @property
+    def jobs(self):
+        """The jobs asked for, one entry per result file."""
+        return list({e["file"]: e for e in self.entries}.values())
+
+    @property
     def files(self):
         return {e["file"] for e in self.entries}
 
     @property
     def missing(self):
         """The missing jobs, one entry per result file."""
-        return list({e["file"]: e for e in self.entries if not e["found"]}.values())
+        return [e for e in self.jobs if not e["found"]]
 
 
 @contextlib.contextmanager
@@ -206,20 +211,15 @@ def report(profile, chapters, claim_traces, stale):
     machine = "this CPU ({}, {} threads per run)".format(*this_machine()) if measured_here else "other CPUs"
     lines = [f"Plan for the {profile} profile (minutes at the speed of results computed on {machine}, "
              f"on {cores()} cores)"]
-    total, every_job = 0.0, {}
     for title, traces in (("chapter", chapters), ("claim", claim_traces)):
         lines += ["", f"{title:60s} cached missing minutes from scratch"]
         for t in traces:
-            jobs = list({e["file"]: e for e in t.entries if "job" in e}.values())
-            cost, scratch = minutes([e for e in jobs if not e["found"]], rates), minutes(jobs, rates)
-            if title == "chapter":
-                total += cost
-                every_job.update((e["file"], e) for e in jobs)
             status = f"  stopped at {t.stopped[:100]}" if t.stopped else ""
             lines.append(f"{t.name[:60]:60s} {len(t.files) - len(t.missing):6d} {len(t.missing):7d} "
-                         f"{cost:7.1f} {scratch:12.1f}{status}")
-    lines += ["", f"total: {total:.1f} min for the missing results the chapters asked for "
-                  f"({minutes(list(every_job.values()), rates):.1f} min for all of them from scratch)"]
+                         f"{minutes(t.missing, rates):7.1f} {minutes(t.jobs, rates):12.1f}{status}")
+    book = Trace("book", [e for t in chapters for e in t.entries])  # a run that chapters share counts once
+    lines += ["", f"total: {minutes(book.missing, rates):.1f} min for the missing results the chapters asked for "
+                  f"({minutes(book.jobs, rates):.1f} min for all of them from scratch)"]
     if any(t.stopped for t in chapters):
         lines.append("(a chapter that stopped asks for more once its missing results are computed)")
     if stale is None:
@@ -245,7 +245,7 @@ def compute(profile, names=()):
     from .grid import run_jobs
     while True:
         chapters = [trace_chapter(p, profile) for p in chapter_notebooks(names)]
-        missing = list({e["file"]: e for t in chapters for e in t.missing}.values())
+        missing = Trace("book", [e for t in chapters for e in t.entries]).missing
         if not missing:
             return chapters
         print(f"computing {len(missing)} missing results "

@@ -131,3 +131,12 @@ def test_the_report_gives_each_chapter_its_missing_minutes_and_its_minutes_from_
     assert rows == {"a": ["1", "1", "0.6", "1.3"], "b": ["1", "0", "0.0", "0.6"]}  # on 2 cores
     assert "total: 0.6 min" in text and "(1.3 min for all of them from scratch)" in text  # shared run once
     assert "stale results: 0" in text
+
+
+def test_a_missing_run_that_two_chapters_share_counts_once_in_the_total(monkeypatch):
+    monkeypatch.setattr(plan, "core_seconds_per_image", lambda profile: ({"training": 0.01}, True))
+    monkeypatch.setenv("BOOK_WORKERS", "2")
+    monkeypatch.setenv("BOOK_THREADS", "1")
+    missing = entry(0.2, False, epochs=30)  # 0.64 min on 2 cores
+    text = plan.report("cpu", [plan.Trace("a", [missing]), plan.Trace("b", [missing])], [], [])
+    assert "total: 0.6 min" in text and "(0.6 min for all of them from scratch)" in text

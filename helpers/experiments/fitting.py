@@ -113,7 +113,7 @@ def fig4a_headline(lower, wider):
 UNDERFITTING = Claim(
     "fitting", PAPER, "A too small LR underfits: the validation loss is still falling", "Fig. 3 (CIFAR-10, ResNet-56)",
     "validation loss, second-last minus last epoch", "falling",
-    arms=lambda p: seeded({k: v for k, v in cases(p).items() if k in (UNDER, BALANCED)}),
+    arms=lambda p: seeded(cases(p), UNDER, BALANCED),
     measure=underfitting, unit="", digits=3,
     says={"held": "the whole interval lies above zero: the validation loss is still falling when the run stops",
           "contradicted": "the whole interval lies at or below zero: the validation loss has stopped falling by "

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import acc, compare, fmt, summary_table
-from ..claim import Claim, bound, minus, seeded
+from ..claim import Claim, bound, difference, minus, seeded
 from ..config import cycle_config
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
@@ -136,7 +136,7 @@ def cyclical_momentum(results, margin):
 CYCLICAL_MOMENTUM = Claim(
     "momentum", PAPER, "Cyclical momentum 0.95-0.85 is at least as good as the best constant momentum",
     "as good or slightly better", "accuracy, cyclical minus the best constant (points)", "as good",
-    arms=lambda p: seeded({k: v for k, v in settings(p).items() if k == CYCLICAL or k in CONSTANTS}),
+    arms=lambda p: seeded(settings(p), CYCLICAL, *CONSTANTS),
     measure=cyclical_momentum, digits=2,
     says={"held": "the whole interval lies above {bound}, so the cycle is as good as the best constant "
                   "momentum, as the paper reports",
@@ -151,6 +151,4 @@ CLAIMS = [CYCLICAL_MOMENTUM]
 BEATS_099 = Claim(
     "momentum", PAPER, "cyclical 0.95-0.85 beats constant 0.99", "never 0.99 with a large LR",
     "accuracy, cyclical 0.95-0.85 minus constant 0.99 (points)", "beats",
-    arms=lambda p: seeded({k: v for k, v in settings(p).items() if k in (CYCLICAL, "constant 0.99")}),
-    measure=lambda results, margin: ("cyclical 0.95-0.85 minus constant 0.99",
-                                     compare(acc(results[CYCLICAL]), acc(results["constant 0.99"]), margin), {}))
+    arms=lambda p: seeded(settings(p), CYCLICAL, "constant 0.99"), measure=difference(CYCLICAL, "constant 0.99"))

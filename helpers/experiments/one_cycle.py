@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import acc, compare, decide, fmt, one_sample, plateau, smooth, summary_table
-from ..claim import Claim, bound, seeded
+from ..claim import Claim, bound, difference, seeded
 from ..config import cycle_config, make_config, step_config, with_seeds
 from ..paper import FORUM, PAPER as NUMBERS, SC as PAPER
 from ..profiles import get_profile
@@ -271,8 +271,7 @@ def peak_intervals(results):
 
 
 def large_peak_arms(profile=None):
-    return seeded({k: c for k, c in peak_settings(profile).items()
-                   if k in [peak_label(peak) for peak in PEAKS if peak >= 1 or peak == 0.4]})
+    return seeded(peak_settings(profile), *[peak_label(peak) for peak in PEAKS if peak >= 1 or peak == 0.4])
 
 
 def large_peaks(results, margin):
@@ -281,14 +280,6 @@ def large_peaks(results, margin):
     best = max(high, key=lambda peak: high[peak].mean())
     return (f"best peak of {best:g} or more: {best:g}, {fmt(high[best])}; peak 0.4 {fmt(book)}",
             compare(high[best], book, margin), {"best": best})
-
-
-def minus(a, b, words):
-    """The measure of "setting `a` minus setting `b`", described by `words` (their two names)."""
-    def measure(results, margin):
-        x, y = acc(results[a]), acc(results[b])
-        return f"{words[0]} {fmt(x)}, {words[1]} {fmt(y)}", compare(x, y, margin), {}
-    return measure
 
 
 # ---- less data at equal iterations
@@ -465,8 +456,8 @@ HIGH_PEAKS_TRAIN = Claim(
 SMITH_CYCLE = Claim(
     "one_cycle", PAPER, "Smith's linear cycle to 3 is as good as the book's cycle to 0.4", "",
     "accuracy, Smith's cycle minus peak 0.4 (points)", "as good",
-    arms=lambda p: seeded({k: c for k, c in peak_settings(p).items() if k in (SMITH, peak_label(0.4))}),
-    measure=minus(SMITH, peak_label(0.4), ("Smith's cycle", "peak 0.4")),
+    arms=lambda p: seeded(peak_settings(p), SMITH, peak_label(0.4)),
+    measure=difference(SMITH, peak_label(0.4), ("Smith's cycle", "peak 0.4")),
     sums_up={"held": "as good as the book's cycle",
              "contradicted": "worse than the book's cycle by more than the margin",
              "inconclusive": "not shown to be as good as the book's cycle, nor worse"})
@@ -486,7 +477,7 @@ LESS_DATA = Claim(
 SHAPE = Claim(
     "one_cycle", PAPER, "fastai's cosine cycle is as good as Smith's linear cycle", "",
     "accuracy, cosine minus linear cycle (points)", "as good", arms=lambda p: seeded(shape_settings(p)),
-    measure=minus(COSINE, LINEAR, ("cosine cycle", "linear cycle")),
+    measure=difference(COSINE, LINEAR, ("cosine cycle", "linear cycle")),
     sums_up={"held": "the whole interval lies above the margin, so fastai's cycle is as good as Smith's",
              "contradicted": "the whole interval lies below the margin, so fastai's cycle trails Smith's by more "
                              "than that",

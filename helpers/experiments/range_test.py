@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import acc, compare, smooth
-from ..claim import Claim
+from ..claim import Claim, difference
 from ..config import make_config, with_seeds
 from ..profiles import get_profile
 from ..runs import range_tests, run_job
@@ -97,19 +97,12 @@ AGAINST_WEAKEST = {
     for method in ("valley", "loss minimum")}
 
 
-def minimum_against(method):
-    """The measure of "a tenth of the loss minimum against `method`"."""
-    def measure(results, margin):
-        return (f"minimum/10 minus {method}", compare(acc(results["minimum/10"]), acc(results[method]), margin), {})
-    return measure
-
-
 # the recipe's rows on the learning rate: a tenth of the loss minimum against the other rules
 MINIMUM_AS_GOOD_AS = {
     method: Claim("range_test", PAPER, f"minimum/10 as good as {method}", "",
                   f"accuracy, minimum/10 minus {method} (points)", "as good", arms=arms,
-                  measure=minimum_against(method))
+                  measure=difference("minimum/10", method))
     for method in ("slide", "steep", "loss minimum")}
 MINIMUM_BEATS_VALLEY = Claim("range_test", PAPER, "minimum/10 beats valley", "",
                              "accuracy, minimum/10 minus valley (points)", "beats", arms=arms,
-                             measure=minimum_against("valley"))
+                             measure=difference("minimum/10", "valley"))

@@ -1,8 +1,7 @@
 """The last chapter: the book's recipe, each of its choices made from its chapter's results,
 trained against a plain baseline and the triangular CLR of the same length; and the
 hyper-parameters in short, each row a claim decided by the book's rule."""
-from ..analysis import acc, compare
-from ..claim import Claim, seeded
+from ..claim import Claim, difference, seeded
 from ..config import cycle_config
 from ..profiles import get_profile
 from . import clr, momentum, one_cycle, range_test, weight_decay
@@ -29,12 +28,9 @@ def settings(profile=None):
 
 def beats(other, words):
     """The claim "the recipe beats `other`", `words` naming `other` in its sentences."""
-    def measure(results, margin):
-        return (f"the recipe minus {words}", compare(acc(results[RECIPE]), acc(results[other]), margin),
-                {"seeds": len(results[RECIPE])})
     return Claim(
         "recipe", PAPER, f"The recipe beats {words}", "", f"accuracy, the recipe minus {words} (points)", "beats",
-        arms=lambda p: seeded({k: v for k, v in settings(p).items() if k in (RECIPE, other)}), measure=measure,
+        arms=lambda p: seeded(settings(p), RECIPE, other), measure=difference(RECIPE, other, ("the recipe", words)),
         digits=2,
         says={"held": f"the whole interval lies above zero, so the recipe is better than {words}",
               "contradicted": f"the whole interval lies at or below zero, so the recipe is not better: {words} is "
