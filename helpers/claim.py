@@ -24,7 +24,8 @@ MARGINS = {
     "as good": (-0.5, "X is as good as Y: X may trail by at most half a point, about the seed "
                       "spread of one setting at this scale and the size of difference the papers "
                       "call 'as good'."),
-    "falling": (0.0, "Still falling: the last epoch lowers the validation loss by more than zero."),
+    "falling": (0.0, "Still falling: a straight line fitted to the validation loss over the second "
+                     "half of the run falls by more than zero per epoch."),
     "rises": (0.0, "Turns up: the validation loss at the end exceeds its lowest stretch (judged "
                    "on the other seeds, so the choice of stretch does not favour the claim)."),
     "plateau": (0.5, "A schedule has plateaued when doubling its training is no longer shown to "
@@ -176,10 +177,11 @@ class Decision:
 
 def glue_all(values, prefix=""):
     """Glue {key: value} for a chapter's text as `prefix` + key, without showing it: text as
-    Markdown, numbers as they are."""
+    Markdown, numbers as Python numbers (a NumPy scalar's repr is no number to the site's format)."""
     from IPython.display import Markdown
     from myst_nb import glue
     for key, value in values.items():
+        value = value.item() if hasattr(value, "item") else value
         glue(prefix + key, Markdown(value) if isinstance(value, str) else value, display=False)
 
 

@@ -41,8 +41,8 @@ def engine_settings(results):
 def claims_table(profile="cpu"):
     """One row per claim: chapter, paper, claim, the paper's number, ours, the difference that
     decides it with its 95% interval (`ci_low`, `ci_high`), the margin it must clear, the
-    verdict (held, contradicted or inconclusive), what would decide it (`to_decide`) and the
-    engine settings its results were computed with."""
+    fewest seeds of its arms, the verdict (held, contradicted or inconclusive), what would
+    decide it (`to_decide`) and the engine settings its results were computed with."""
     rows = []
     for claim in CLAIMS:
         results = claim.results(profile)
@@ -52,6 +52,7 @@ def claims_table(profile="cpu"):
                      "paper's number": claim.theirs, f"ours ({profile})": decision.ours,
                      "difference of": claim.measured, "difference": c.difference, "ci_low": c.ci_low,
                      "ci_high": c.ci_high, "margin": margin_text(MARGINS[claim.margin][0]),
+                     "seeds per arm": min(len(rs) for rs in results.values()),
                      "verdict": c.verdict, "to decide": to_decide(c),
                      "computed on": "; ".join(engine_settings(results))})
     return pd.DataFrame(rows)

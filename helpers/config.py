@@ -12,7 +12,7 @@ import torch
 
 from .data import dataset_info
 from .models import HEADS
-from .profiles import get_profile
+from .profiles import get_profile, profile_for
 from .schedules import CLR_MODES
 
 SCHEDULES = ("one_cycle", "linear_cycle", "constant", "step") + CLR_MODES
@@ -36,6 +36,7 @@ class Config:
     head: str = "linear"
     n_train: int = None
     n_valid: int = None
+    n_test: int = 0                   # final metrics on this many test images (0: on the n_valid)
     batch_size: int = None
     epochs: int = None
     schedule: str = "one_cycle"
@@ -47,7 +48,7 @@ class Config:
     steps: tuple = (0.5, 0.75)        # step: fractions of the run where the LR drops ...
     step_factor: float = 0.1          # ... by this factor
     mom: float = 0.9                  # momentum (Adam: beta1); one_cycle starts and ends here
-    mom_min: float = None             # one_cycle: cycle momentum down to this value, if set
+    mom_min: float = None             # one_cycle: momentum at the LR's peak, if it cycles
     base_lr: float = None             # cyclical (triangular, ...): the lower bound; lr is the upper
     step_epochs: float = 2.0          # cyclical: length of a half cycle, in epochs
     clr_gamma: float = 1.0            # exp_range: amplitude factor per iteration
@@ -103,7 +104,7 @@ def check_config(c):
            "below 0.5 for linear_cycle (it rises and falls for pct_start each)", c.pct_start)
     _check(c.schedule != "linear_cycle" or c.div <= c.div_final, "div",
            "at most div_final for linear_cycle", c.div)
-    for arg in ("n_train", "n_valid", "batch_size", "epochs"):
+    for arg in ("n_train", "n_valid", "n_test", "batch_size", "epochs"):
         value = getattr(c, arg)
         _check(value is None or (isinstance(value, int) and not isinstance(value, bool)
                                  and value >= (0 if arg.startswith("n_") else 1)),
@@ -133,8 +134,8 @@ def make_config(profile=None, **overrides):
 
 
 def with_seeds(config, seeds=None):
-    """`config` once per seed (the profile's seeds unless given)."""
-    seeds = get_profile(config.profile).seeds if seeds is None else seeds
+    """`config` once per seed (unless given, those of `profile_for(config)`)."""
+    seeds = profile_for(config).seeds if seeds is None else seeds
     return [replace(config, seed=s) for s in seeds]
 
 

@@ -322,6 +322,15 @@ def get_dls(dataset="fashion_mnist", n_train=0, n_valid=0, bs=128, seed=0, augme
     return DataLoaders(train, valid, device=device)
 
 
+def test_loader(dataset="fashion_mnist", n_test=0, bs=256, device=None):
+    """A loader over a fixed subset of `n_test` images of the official test split (all of them
+    when n_test is 0 or at least its size), for final metrics."""
+    x_te, y_te = load_arrays(dataset)[2:]
+    te = subset_indices(len(x_te), n_test)
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    return TensorLoader(x_te[te], y_te[te], bs, *channel_stats(dataset), device=device)
+
+
 def main(argv=None):
     """`python -m helpers.data [--offline]`: say where Fashion-MNIST is, fetching it if allowed."""
     import argparse

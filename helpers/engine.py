@@ -28,7 +28,7 @@ from fastai.torch_core import set_seed
 
 from .callbacks import DeviceSmoothLoss, IterationLog, divergence
 from .config import OPTIMIZERS, WITH_MOMENTUM, require_complete
-from .data import dataset_info, get_dls
+from .data import dataset_info, get_dls, test_loader
 from .models import resnet
 from .provenance import provenance
 from .schedules import CLR_MODES, clr_schedule, linear_one_cycle
@@ -126,6 +126,14 @@ def quiet(learn):
     return stack
 
 
+def final_loader(learn, config):
+    """Where the final metrics are measured: `config.n_test` images of the test split, or the
+    per-epoch validation subset when n_test is 0."""
+    if not config.n_test:
+        return learn.dls.valid
+    return test_loader(config.dataset, config.n_test, learn.dls.valid.bs, learn.dls.device)
+
+
 def train(config, cbs=()):
     """Train once, without the cache; returns (result, learner)."""
     log = IterationLog()
@@ -136,7 +144,9 @@ def train(config, cbs=()):
         names = learn.recorder.metric_names[1:-1]  # without 'epoch' and 'time'
         rows = list(learn.recorder.values)
         iterations = log.history()
-        final = learn.validate()  # this starts a new "fit" for every callback: read them first
+        # validate starts a new "fit" for every callback: read them first
+        final_dl = final_loader(learn, config)
+        final = learn.validate(dl=final_dl)
     epochs = {n: [float(row[i]) for row in rows] for i, n in enumerate(names)}
     epochs["epoch"] = list(range(1, len(rows) + 1))
     final_loss = float(final[0])
@@ -144,7 +154,8 @@ def train(config, cbs=()):
     result = {
         "config": asdict(config),
         "history": {"iteration": iterations, "epoch": epochs},
-        "final": {"valid_loss": final_loss, "accuracy": float(final[1])},
+        "final": {"valid_loss": final_loss, "accuracy": float(final[1]),
+                  "images": final_dl.n},
         "diverged_at": diverged_at,
         "provenance": provenance(config.profile, learn.dls.device, time.time() - start),
     }

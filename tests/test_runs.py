@@ -5,9 +5,9 @@ import pytest
 
 from helpers import cache, engine, runs
 from helpers.cache import MissingResult, result_path, save_json
-from helpers.config import Config, make_config, require_complete
+from helpers.config import Config, make_config, require_complete, with_seeds
 from helpers.grid import run_jobs
-from helpers.profiles import PROFILES, get_profile
+from helpers.profiles import PROFILES, get_profile, profile_for
 from helpers.runs import Job, range_test, run
 
 TINY = dict(n_train=256, n_valid=128, batch_size=64, epochs=1, depth=8)
@@ -95,6 +95,26 @@ def test_run_history_and_provenance():
     assert prov["machine"]["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
     assert prov["machine"]["gpu"] is None or torch.cuda.is_available()
     json.dumps(result)  # JSON-able
+
+
+def test_final_metrics_on_the_test_images_the_config_names():
+    config = make_config("smoke", **TINY, n_test=300)
+    result = run(config)
+    assert result["final"]["images"] == 300 and len(result["history"]["epoch"]["accuracy"]) == 1
+    assert run(make_config("smoke", **TINY))["final"]["images"] == 128  # n_test 0: the epochs' images
+    with pytest.raises(ValueError, match="n_test must be a positive integer"):
+        make_config("smoke", n_test=-1)
+
+
+def test_results_from_before_n_test_keep_their_key_and_earlier_sizes():
+    earlier, now = make_config("cpu", name="x"), make_config("cpu", name="x", n_test=10_000)
+    assert "n_test" not in Job(earlier, run).spec["config"] and Job(now, run).spec["config"]["n_test"] == 10_000
+    assert profile_for(earlier).seeds == (0, 1, 2) and profile_for(earlier).finder_iters == 100
+    assert profile_for(now) == get_profile("cpu") and len(get_profile("cpu").seeds) >= 5
+    assert [c.seed for c in with_seeds(earlier)] == [0, 1, 2]
+    assert runs.finder_job(now).options["finder"]["num_it"] == get_profile("cpu").finder_iters
+    smoke = make_config("smoke")
+    assert profile_for(smoke) == get_profile("smoke")  # the smoke profile has no earlier sizes
 
 
 def test_same_config_same_history(monkeypatch):

@@ -1,29 +1,31 @@
-"""The momentum chapter: range tests at several momentums, and 1cycle with cyclical and constant
-momentums (Smith 2018)."""
+"""The momentum chapter: range tests at several momentums, and 1cycle at the book's peak LR with
+cyclical, reversed and constant momentums (Smith 2018)."""
 import numpy as np
 import pandas as pd
 
 from ..analysis import acc, compare, fmt, summary_table
 from ..claim import Claim, bound, difference, minus, seeded
-from ..config import cycle_config
+from ..config import with_seeds
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
 from ..runs import range_tests
+from .range_test import book_cycle
 
-CYCLICAL = "cyclical 0.95-0.85"
-# label: (momentum at the start and end of the cycle, at its middle)
-SETTINGS = {CYCLICAL: (0.95, 0.85), "cyclical 0.99-0.90": (0.99, 0.9), "constant 0.99": (0.99, 0.99),
-            "constant 0.9": (0.9, 0.9), "constant 0.85": (0.85, 0.85)}
+CYCLICAL, REVERSED = "cyclical 0.95-0.85", "reversed 0.85-0.95"
+# label: (momentum at the start and end of the cycle, at its middle, where the LR peaks)
+SETTINGS = {CYCLICAL: (0.95, 0.85), "cyclical 0.99-0.90": (0.99, 0.9), REVERSED: (0.85, 0.95),
+            "constant 0.99": (0.99, 0.99), "constant 0.9": (0.9, 0.9), "constant 0.85": (0.85, 0.85)}
 CONSTANTS = [label for label in SETTINGS if label.startswith("constant")]
 FINDER_MOMENTUMS = (0.99, 0.95, 0.9, 0.85)  # from high to low
 FINDER = dict(start_lr=1e-3, end_lr=10)
 
 
 def finders(profile=None):
-    """{momentum: range test} of the engine chapter's 1cycle model at constant momentums, one seed."""
+    """{momentum: [range test per seed]} of the chapter's model at constant momentums."""
     p = get_profile(profile).name
-    configs = [cycle_config(p, name="mom", mom=m, mom_min=m) for m in FINDER_MOMENTUMS]
-    return dict(zip(FINDER_MOMENTUMS, range_tests(configs, **FINDER)))
+    configs = {m: with_seeds(book_cycle(p, name="mom", mom=m, mom_min=m)) for m in FINDER_MOMENTUMS}
+    tests = iter(range_tests([c for cs in configs.values() for c in cs], **FINDER))
+    return {m: [next(tests) for _ in cs] for m, cs in configs.items()}
 
 
 def diverged(finder):
@@ -31,19 +33,26 @@ def diverged(finder):
     return len(finder["lr"]) < finder["finder"]["num_it"]
 
 
+def loss_minimum(finder):
+    """The learning rate where the smoothed training loss of a test is lowest."""
+    return float(finder["lr"][int(np.nanargmin(finder["train_loss_smooth"]))])
+
+
 def loss_minima(finders):
-    """{momentum: the learning rate where the smoothed training loss of its test is lowest}."""
-    return {m: float(f["lr"][int(np.nanargmin(f["train_loss_smooth"]))]) for m, f in finders.items()}
+    """{momentum: the median over seeds of the LR of each test's loss minimum}."""
+    return {m: float(np.median([loss_minimum(f) for f in fs])) for m, fs in finders.items()}
 
 
 def finder_table(finders):
-    """Per momentum: the LR of the loss minimum, the effective LR `lr / (1 - β)` there, and the
-    LR where the test diverged (None when it reached the end of the range)."""
+    """Per momentum: the LR of the loss minimum (median over seeds, and its range), the effective
+    LR `lr / (1 - β)` there, and how many of the tests diverged before the end of the range."""
     minima = loss_minima(finders)
     return pd.DataFrame({
-        "loss minimum at LR": minima,
+        "loss minimum at LR (median)": minima,
+        "smallest": {m: min(loss_minimum(f) for f in fs) for m, fs in finders.items()},
+        "largest": {m: max(loss_minimum(f) for f in fs) for m, fs in finders.items()},
         "effective LR there": {m: lr / (1 - m) for m, lr in minima.items()},
-        "diverged at LR": {m: float(f["lr"][-1]) if diverged(f) else None for m, f in finders.items()},
+        "tests diverged": {m: f"{sum(map(diverged, fs))} of {len(fs)}" for m, fs in finders.items()},
     }).rename_axis("momentum")
 
 
@@ -54,14 +63,9 @@ def finder_findings(finders):
     ordered = [minima[m] for m in sorted(minima, reverse=True)]  # momentum from high to low
     effective = [lr / (1 - m) for m, lr in minima.items()]
     raw_spread, eff_spread = max(ordered) / min(ordered), max(effective) / min(effective)
-    div = [m for m, f in finders.items() if diverged(f)]
-    if not div:
-        diverging = f"No test diverged before LR {FINDER['end_lr']:g}"
-    elif len(div) == len(finders):
-        diverging = "Every test diverged"
-    else:
-        diverging = (f"Only {', '.join(str(m) for m in div)} diverged before the end of the range, at LR "
-                     + ", ".join(f"{finders[m]['lr'][-1]:.2g}" for m in div))
+    counts = [f"{sum(map(diverged, fs))} of {len(fs)} at {m}" for m, fs in finders.items()]
+    diverging = (f"Tests that diverged before the end of the range (LR {FINDER['end_lr']:g}), by momentum: "
+                 + ", ".join(counts[:-1]) + " and " + counts[-1])
     return {
         "mom_order": "the higher the momentum, the lower the learning rate of the loss minimum, as Smith describes"
                      if all(a <= b for a, b in zip(ordered, ordered[1:]))
@@ -77,7 +81,10 @@ def finder_findings(finders):
 
 def settings(profile=None):
     """{label: 1cycle config} of the chapter's momentum settings."""
-    return {label: cycle_config(profile, mom=hi, mom_min=lo) for label, (hi, lo) in SETTINGS.items()}
+    book = book_cycle(profile)
+    return {label: book if (hi, lo) == (book.mom, book.mom_min)
+            else book_cycle(profile, name=f"mom-{label.replace(' ', '-')}", mom=hi, mom_min=lo)
+            for label, (hi, lo) in SETTINGS.items()}
 
 
 def lead_of_best(results):
@@ -145,7 +152,18 @@ CYCLICAL_MOMENTUM = Claim(
           "inconclusive": "the interval straddles {bound}, so at this number of seeds the runs neither confirm "
                           "nor refute that the cycle is as good as the best constant momentum"})
 
-CLAIMS = [CYCLICAL_MOMENTUM]
+DIRECTION = Claim(
+    "momentum", PAPER, "Momentum cycled against the LR beats momentum cycled with it",
+    "decreasing momentum while the LR rises works better", "accuracy, 0.95-0.85 minus 0.85-0.95 (points)", "beats",
+    arms=lambda p: seeded(settings(p), CYCLICAL, REVERSED), measure=difference(CYCLICAL, REVERSED), digits=2,
+    says={"held": "the whole interval lies above zero, so the direction matters as the paper says: momentum "
+                  "should fall while the learning rate rises",
+          "contradicted": "the whole interval lies at or below zero, so cycling momentum against the learning "
+                          "rate is no better than cycling it with the learning rate",
+          "inconclusive": "the interval includes zero, so at this number of seeds the direction of the cycle "
+                          "cannot be told apart"})
+
+CLAIMS = [CYCLICAL_MOMENTUM, DIRECTION]
 
 # not in the claims table: the recipe's row on momentum 0.99
 BEATS_099 = Claim(

@@ -81,7 +81,7 @@ def wide_readings(finders, profile=None):
     curves = [100 * smooth(f["valid_metrics"]["accuracy"]) for f in finders]
     usable = float(np.median([f["lr"][int(np.nonzero(a >= a.max() - USABLE)[0][-1])]
                               for f, a in zip(finders, curves)]))
-    book_peak, range_lr = cycle_config(profile).lr, peak_lr(profile)
+    book_peak, range_lr = cycle_config(profile).lr, peak_lr(profile, earlier=True)
     where = "inside" if book_peak <= usable else "beyond"
     return {"wide_peak_lr": float(np.median([f["lr"][int(np.argmax(a))] for f, a in zip(finders, curves)])),
             "wide_peak_acc": float(np.median([a.max() for a in curves])),

@@ -1,5 +1,5 @@
-"""The LR range test chapter: one range test per seed of the book's ResNet, the peak LR that
-later chapters read off it, and 1cycle trained at each of fastai's suggestions."""
+"""The LR range test chapter: one range test per seed of the book's ResNet, the book's rule for
+the SGD peak LR read off them, and 1cycle trained at each of fastai's suggestions."""
 from dataclasses import replace
 
 import numpy as np
@@ -7,48 +7,92 @@ import pandas as pd
 
 from ..analysis import acc, compare, smooth
 from ..claim import Claim, difference
-from ..config import make_config, with_seeds
+from ..config import cycle_config, make_config, with_seeds
 from ..profiles import get_profile
-from ..runs import range_tests, run_job
+from ..runs import range_test, range_tests, run_job
 from ..suggestions import suggestions
 
 FINDER = dict(start_lr=1e-5, end_lr=10)
-GOOD = ("slide", "minimum/10", "steep")  # the suggestions that train well here
 PAPER = "fastai (lr_find's suggestions)"
+RULE = "minimum/10"  # the book's rule for the SGD peak LR: see `peak_lr`
 
 
-def finders(profile=None):
-    """The range tests, one per seed of the profile."""
-    return range_tests(with_seeds(make_config(get_profile(profile).name, name="lr")), **FINDER)
-
-
-def proposed(profile=None):
-    """fastai's suggestions and the loss minimum (columns) of each seed's test (rows)."""
+def config(profile=None, earlier=False, **changes):
+    """The chapter's model and data (`name` "lr" unless changed); `earlier` gives the config of
+    the tests computed before issue 20 (three seeds of 100 iterations: see `helpers.profiles`),
+    which the chapters not yet recomputed still read their peak LR from."""
     p = get_profile(profile)
-    return pd.DataFrame([suggestions(f) for f in finders(p.name)], index=pd.Index(p.seeds, name="seed"))
+    return make_config(p.name, **{"name": "lr", "n_test": 0 if earlier else p.n_test, **changes})
 
 
-def suggested(method, profile=None):
+def finders(profile=None, earlier=False):
+    """The range tests, one per seed of the profile."""
+    return range_tests(with_seeds(config(profile, earlier)), **FINDER)
+
+
+SHORTEST = 30  # iterations: fastai's "slide" needs a curve this long
+
+
+def short_finders(profile=None):
+    """The same tests a quarter as long (100 iterations in the cpu profile), one per seed."""
+    p = get_profile(profile)
+    num_it = max(p.finder_iters // 4, SHORTEST)
+    return range_tests(with_seeds(config(p.name, name="lr-short")), **FINDER, num_it=num_it)
+
+
+def proposed(profile=None, earlier=False, tests=None):
+    """fastai's suggestions and the loss minimum (columns) of each seed's test (rows), of the
+    chapter's tests unless `tests` are given."""
+    tests = finders(profile, earlier) if tests is None else tests
+    return pd.DataFrame([suggestions(f) for f in tests],
+                        index=pd.Index([f["config"]["seed"] for f in tests], name="seed"))
+
+
+def spread(table):
+    """Each suggestion's median over the seeds' tests, its smallest and largest value, and the
+    factor between them (how far one test's suggestion can land from another's)."""
+    return pd.DataFrame({"median": table.median(), "smallest": table.min(), "largest": table.max(),
+                         "largest / smallest": table.max() / table.min()})
+
+
+def suggested(method, profile=None, earlier=False):
     """fastai's suggestion `method` (`helpers.suggestions`), median over the seeds' tests."""
-    return float(proposed(profile)[method].median())
+    return float(proposed(profile, earlier)[method].median())
 
 
-def peak_lr(profile=None):
-    """The book's peak LR from the test: a tenth of the loss minimum (fastai's "minimum/10")."""
-    return suggested("minimum/10", profile)
+def peak_lr(profile=None, earlier=False):
+    """The book's SGD peak LR: a tenth of the loss minimum (fastai's "minimum/10"), median over
+    the seeds' range tests."""
+    return suggested(RULE, profile, earlier)
 
 
-def accuracy_peak_lr(profile=None):
+def book_cycle(profile=None, **changes):
+    """The book's 1cycle run (`helpers.config.BOOK_CYCLE`) at the book's peak LR, named
+    "book-1cycle" unless `changes` name it; the engine chapter's first experiment."""
+    p = get_profile(profile)
+    return cycle_config(p.name, **{"name": "book-1cycle", "lr": peak_lr(p.name), "n_test": p.n_test, **changes})
+
+
+def accuracy_peak_lr(profile=None, earlier=False):
     """Where the smoothed validation accuracy of the tests peaks, median over the seeds."""
     return float(np.median([f["lr"][int(np.argmax(smooth(f["valid_metrics"]["accuracy"])))]
-                            for f in finders(profile)]))
+                            for f in finders(profile, earlier)]))
+
+
+def running_stats(profile=None):
+    """The first seed's test with the validation batch normalised by BatchNorm's running averages."""
+    return range_test(config(profile, name="lr-running-stats"), **FINDER, bn_stats="running")
+
+
+def linear(profile=None):
+    """A test with linear steps from 0.01 to 3."""
+    return range_test(config(profile, name="lr-linear"), start_lr=0.01, end_lr=3, scale="linear")
 
 
 def trained(profile=None):
     """{suggestion: [1cycle config per seed]}: each seed trains at the suggestions of its own test."""
-    p = get_profile(profile).name
-    table = proposed(p)
-    base = make_config(p, name="lr", schedule="one_cycle", mom=0.95, mom_min=0.85, wd=1e-4)
+    table = proposed(profile)
+    base = config(profile, schedule="one_cycle", mom=0.95, mom_min=0.85, wd=1e-4)
     return {method: [replace(base, name=f"lr-{method.replace('/', '-').replace(' ', '-')}",
                              lr=table.loc[s, method], seed=s) for s in table.index]
             for method in table.columns}
@@ -58,43 +102,81 @@ def arms(profile=None):
     return {method: [run_job(c) for c in configs] for method, configs in trained(profile).items()}
 
 
-def weakest_good(results):
-    return min(GOOD, key=lambda m: acc(results[m]).mean())
+def best(results):
+    """The suggestion whose runs have the highest mean accuracy."""
+    return max(results, key=lambda m: acc(results[m]).mean())
 
 
-def good_ranked(results, margin):
-    strongest = max(GOOD, key=lambda m: acc(results[m]).mean())
-    weakest = weakest_good(results)
-    return (f"{strongest} minus {weakest}", compare(acc(results[strongest]), acc(results[weakest]), margin),
-            {"strongest": strongest, "weakest": weakest})
-
-
-def against_weakest(method):
-    """The measure of "`method` trains better than the weakest of the three good suggestions"."""
+def against_best(method):
+    """The measure of "`method` trains as well as the best suggestion" (the best by mean)."""
     def measure(results, margin):
-        weakest = weakest_good(results)
-        return (f"{method} minus {weakest}", compare(acc(results[method]), acc(results[weakest]), margin),
-                {"weakest": weakest})
+        top = best(results)
+        return (f"{method} minus {top}", compare(acc(results[method]), acc(results[top]), margin),
+                {"best": top})
     return measure
 
 
-GOOD_RANKED = Claim(
-    "range_test", PAPER, "The best of the three good suggestions trains better than the weakest", "",
-    "accuracy, best minus weakest (points)", "beats", arms=arms, measure=good_ranked,
-    says={"held": "the whole interval lies above zero, so the best of the three trains better than the weakest",
-          "contradicted": "the whole interval lies at or below zero, so the three are level",
-          "inconclusive": "the interval includes zero, so at this number of seeds this experiment cannot rank them"})
-
-AGAINST_WEAKEST = {
+AS_GOOD_AS_BEST = {
     method: Claim(
-        "range_test", PAPER, f"The {method} trains better than the weakest of the three good suggestions", "",
-        f"accuracy, {method} minus the weakest good suggestion (points)", "beats", arms=arms,
-        measure=against_weakest(method),
-        says={"held": "the whole interval lies above zero, so it trains better than even the weakest of the three",
-              "contradicted": "the whole interval lies at or below zero, so it trains worse than all three",
-              "inconclusive": "the interval includes zero, so at this number of seeds it cannot be told apart "
-                              "from them"})
-    for method in ("valley", "loss minimum")}
+        "range_test", PAPER, f"Training at the {method} suggestion is as good as at the best one", "",
+        f"accuracy, {method} minus the best suggestion (points)", "as good", arms=arms,
+        measure=against_best(method),
+        sums_up={"held": "as good as the best", "contradicted": "worse than the best",
+                 "inconclusive": "undecided"})
+    for method in ("valley", "slide", "minimum/10", "steep", "loss minimum")}
+
+
+def table(proposed, results):
+    """One row per suggestion: its median LR over the seeds' tests, the accuracy of training
+    there (mean and std over seeds), the difference to the best suggestion with its interval, and
+    the verdict of "as good as the best"."""
+    top = best(results)
+    rows = {}
+    for method, claim in AS_GOOD_AS_BEST.items():
+        decision = claim.decide_on(results)
+        a = acc(results[method])
+        difference = "the best" if method == top else decision.text().replace(" points", "")
+        rows[method] = {"median LR": proposed[method].median(), "mean (%)": a.mean(), "std (%)": a.std(ddof=1),
+                        f"minus {top} (points)": difference, "verdict": "" if method == top else decision.verdict}
+    return pd.DataFrame.from_dict(rows, orient="index").sort_values("mean (%)", ascending=False)
+
+
+def verdicts(results):
+    """{verdict: [suggestion, ...]}: the suggestions other than the best, by the verdict of
+    "as good as the best"."""
+    top = best(results)
+    out = {}
+    for method, claim in AS_GOOD_AS_BEST.items():
+        if method != top:
+            out.setdefault(claim.decide_on(results).verdict, []).append(method)
+    return out
+
+
+# what each verdict of "as good as the best" says of the suggestions it applies to (one, several)
+READINGS = {"held": ("is as good", "are as good"),
+            "inconclusive": ("cannot be told apart from it at this number of seeds",
+                             "cannot be told apart from it at this number of seeds"),
+            "contradicted": ("trains worse than it", "train worse than it")}
+
+
+def reading(results):
+    """The verdicts of `verdicts` in words, e.g. "**slide** is as good; **valley** trains worse
+    than it"."""
+    def names(methods):
+        bold = [f"**{m}**" for m in methods]
+        return bold[0] if len(bold) == 1 else ", ".join(bold[:-1]) + " and " + bold[-1]
+    found = verdicts(results)
+    return "; ".join(f"{names(found[v])} {READINGS[v][len(found[v]) > 1]}" for v in READINGS if v in found)
+
+
+def rule_reading(results):
+    """How the book's rule (`RULE`) trained against the best suggestion, in words."""
+    top = best(results)
+    if top == RULE:
+        return "it is itself the best of the five here"
+    decision = AS_GOOD_AS_BEST[RULE].decide_on(results)
+    return (f"minus **{top}**, the best here, it is {decision.text()}: "
+            f"{decision.words(decision.claim.sums_up)} ({decision.verdict_words()})")
 
 
 # the recipe's rows on the learning rate: a tenth of the loss minimum against the other rules

@@ -15,14 +15,14 @@ def recipe_config(profile=None):
     weight decay the coarse-to-fine search found best, for one and a half budgets."""
     p = get_profile(profile).name
     _, best_wd = weight_decay.search(p)
-    return cycle_config(p, name="recipe", lr=range_test.peak_lr(p), wd=best_wd, mom=0.95, mom_min=0.85,
-                        epochs=clr.epochs(p))
+    lr, epochs = range_test.peak_lr(p, earlier=True), clr.earlier_settings(p)[clr.TRIANGULAR].epochs
+    return cycle_config(p, name="recipe", lr=lr, wd=best_wd, mom=0.95, mom_min=0.85, epochs=epochs)
 
 
 def settings(profile=None):
     """{label: config}: the recipe, and the CLR chapter's Adam baseline and triangular CLR."""
     p = get_profile(profile).name
-    others = clr.settings(p)
+    others = clr.earlier_settings(p)
     return {RECIPE: recipe_config(p), BASELINE: others["Adam"], clr.TRIANGULAR: others[clr.TRIANGULAR]}
 
 
@@ -54,8 +54,8 @@ IN_SHORT = [
     ("weight decay", weight_decay.WD_1E4),
 ]
 HOW = {
-    "learning rate": "LR range test; the peak of 1cycle at a tenth of the loss minimum, or at fastai's 'slide' or "
-                     "'steep'",
+    "learning rate": "LR range tests of a few hundred iterations over several seeds; the peak of 1cycle at a tenth "
+                     "of their median loss minimum",
     "schedule": "1cycle; end a cyclical schedule at the bottom of a cycle",
     "momentum": "cycle 0.95 → 0.85 against the learning rate, or a constant 0.85-0.9; never 0.99 with a large LR",
     "weight decay": "constant; powers of ten first, then half an exponent around the best; decoupled (AdamW) "
