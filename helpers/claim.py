@@ -14,9 +14,8 @@ from typing import Callable
 
 from .analysis import acc, compare, fmt
 from .config import with_seeds
-from .grid import run_jobs
 from .profiles import get_profile
-from .runs import run_job
+from .runs import run_job, run_job_grid
 
 # The bound each claim's difference must clear, and why. Accuracies are in points (%).
 MARGINS = {
@@ -84,9 +83,7 @@ class Claim:
 
     def results(self, profile=None):
         """{arm: [result, ...]}: every arm's jobs in one grid (cached ones read back)."""
-        arms = self.arms(get_profile(profile).name)
-        flat = iter(run_jobs([job for jobs in arms.values() for job in jobs]))
-        return {arm: [next(flat) for _ in jobs] for arm, jobs in arms.items()}
+        return run_job_grid(self.arms(get_profile(profile).name))
 
     def decide(self, results=None, profile=None):
         """The `Decision` on `results` ({arm: [result, ...]}, which may hold other settings too;

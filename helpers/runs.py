@@ -106,13 +106,15 @@ def range_tests(configs, **finder):
     return run_jobs([finder_job(c, **finder) for c in configs])
 
 
+def run_job_grid(grid):
+    """{name: [result, ...]} for {name: [Job, ...]}: every job in one parallel grid."""
+    flat = iter(run_jobs([job for jobs in grid.values() for job in jobs]))
+    return {name: [next(flat) for _ in jobs] for name, jobs in grid.items()}
+
+
 def run_grid(grid):
     """{name: [result, ...]} for {name: [config, ...]}: every config trained in one parallel grid."""
-    flat = run_many([c for cs in grid.values() for c in cs])
-    out, start = {}, 0
-    for name, cs in grid.items():
-        out[name], start = flat[start:start + len(cs)], start + len(cs)
-    return out
+    return run_job_grid({name: [run_job(c) for c in cs] for name, cs in grid.items()})
 
 
 def run_seeds(settings, seeds=None):

@@ -63,7 +63,8 @@ def earlier_settings(profile=None):
     a one-epoch step, one and a half budgets), which the recipe chapter compares with until it is
     recomputed."""
     p = get_profile(profile)
-    base_lr, max_lr = peak_lr(p.name, earlier=True) / 4, peak_lr(p.name, earlier=True)
+    max_lr = peak_lr(p.name, earlier=True)
+    base_lr = max_lr / 4
     common = dict(epochs=p.epochs + p.epochs // 2, wd=1e-4)
     return {TRIANGULAR: make_config(p.name, name="clr-triangular", schedule="triangular", lr=max_lr,
                                     base_lr=base_lr, step_epochs=1, mom=0.9, **common),
@@ -82,9 +83,10 @@ def epoch_acc(results, epoch):
 
 
 def beats_fixed(results, margin):
-    clr, fixed = acc(results[TRIANGULAR]), acc(results[best_fixed(results)])
+    better = best_fixed(results)
+    clr, fixed = acc(results[TRIANGULAR]), acc(results[better])
     return (f"CLR {fmt(clr)} against fixed {fmt(fixed)}, same iterations", compare(clr, fixed, margin),
-            {"fixed": best_fixed(results)})
+            {"fixed": better})
 
 
 def half_the_iterations(results, margin):

@@ -46,11 +46,15 @@ def valid_losses(results):
     return [r["history"]["epoch"]["valid_loss"] for r in results]
 
 
+def second_half(curve):
+    """The second half of a curve, its last two points at least."""
+    return np.asarray(curve[min(len(curve) // 2, len(curve) - 2):], dtype=float)
+
+
 def falling(curve):
     """How fast a validation loss curve falls at the end: minus the slope (per epoch) of a straight
-    line fitted to its second half (its last two epochs at least), so that one noisy epoch does
-    not decide it."""
-    last = np.asarray(curve[min(len(curve) // 2, len(curve) - 2):], dtype=float)
+    line fitted to its `second_half`, so that one noisy epoch does not decide it."""
+    last = second_half(curve)
     return -float(np.polyfit(np.arange(len(last)), last, 1)[0])
 
 
@@ -59,7 +63,7 @@ def underfitting(results, margin):
     drop = [falling(v) for v in valid_losses(small)]
     details = {"acc": float(acc(small).mean()), "balanced_acc": float(balanced.mean()),
                "loss": float(np.mean([r["final"]["valid_loss"] for r in small])),
-               "last_epochs": max(len(valid_losses(small)[0]) - len(valid_losses(small)[0]) // 2, 2)}
+               "last_epochs": len(second_half(valid_losses(small)[0]))}
     return (f"LR too small: over the last {details['last_epochs']} epochs the validation loss falls by "
             f"{np.mean(drop):.3f} per epoch; accuracy {fmt(acc(small))} against {fmt(balanced)}",
             one_sample(drop, above=margin), details)

@@ -8,7 +8,7 @@ from ..claim import Claim, bound, difference, minus, seeded
 from ..config import with_seeds
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
-from ..runs import range_tests
+from ..runs import finder_job, run_job_grid
 from .range_test import book_cycle
 
 CYCLICAL, REVERSED = "cyclical 0.95-0.85", "reversed 0.85-0.95"
@@ -24,8 +24,7 @@ def finders(profile=None):
     """{momentum: [range test per seed]} of the chapter's model at constant momentums."""
     p = get_profile(profile).name
     configs = {m: with_seeds(book_cycle(p, name="mom", mom=m, mom_min=m)) for m in FINDER_MOMENTUMS}
-    tests = iter(range_tests([c for cs in configs.values() for c in cs], **FINDER))
-    return {m: [next(tests) for _ in cs] for m, cs in configs.items()}
+    return run_job_grid({m: [finder_job(c, **FINDER) for c in cs] for m, cs in configs.items()})
 
 
 def diverged(finder):

@@ -126,29 +126,33 @@ AS_GOOD_AS_BEST = {
     for method in ("valley", "slide", "minimum/10", "steep", "loss minimum")}
 
 
+def against_the_best(results):
+    """{suggestion: Decision of "as good as the best"} for every suggestion but the best."""
+    top = best(results)
+    return {method: claim.decide_on(results) for method, claim in AS_GOOD_AS_BEST.items() if method != top}
+
+
 def table(proposed, results):
     """One row per suggestion: its median LR over the seeds' tests, the accuracy of training
     there (mean and std over seeds), the difference to the best suggestion with its interval, and
     the verdict of "as good as the best"."""
-    top = best(results)
+    top, decisions = best(results), against_the_best(results)
     rows = {}
-    for method, claim in AS_GOOD_AS_BEST.items():
-        decision = claim.decide_on(results)
+    for method in AS_GOOD_AS_BEST:
+        decision = decisions.get(method)
         a = acc(results[method])
-        difference = "the best" if method == top else decision.text().replace(" points", "")
+        difference = "the best" if decision is None else decision.text().replace(" points", "")
         rows[method] = {"median LR": proposed[method].median(), "mean (%)": a.mean(), "std (%)": a.std(ddof=1),
-                        f"minus {top} (points)": difference, "verdict": "" if method == top else decision.verdict}
+                        f"minus {top} (points)": difference, "verdict": "" if decision is None else decision.verdict}
     return pd.DataFrame.from_dict(rows, orient="index").sort_values("mean (%)", ascending=False)
 
 
 def verdicts(results):
     """{verdict: [suggestion, ...]}: the suggestions other than the best, by the verdict of
     "as good as the best"."""
-    top = best(results)
     out = {}
-    for method, claim in AS_GOOD_AS_BEST.items():
-        if method != top:
-            out.setdefault(claim.decide_on(results).verdict, []).append(method)
+    for method, decision in against_the_best(results).items():
+        out.setdefault(decision.verdict, []).append(method)
     return out
 
 
@@ -171,11 +175,10 @@ def reading(results):
 
 def rule_reading(results):
     """How the book's rule (`RULE`) trained against the best suggestion, in words."""
-    top = best(results)
-    if top == RULE:
+    decision = against_the_best(results).get(RULE)
+    if decision is None:
         return "it is itself the best of the five here"
-    decision = AS_GOOD_AS_BEST[RULE].decide_on(results)
-    return (f"minus **{top}**, the best here, it is {decision.text()}: "
+    return (f"minus **{decision.details['best']}**, the best here, it is {decision.text()}: "
             f"{decision.words(decision.claim.sums_up)} ({decision.verdict_words()})")
 
 
