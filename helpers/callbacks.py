@@ -129,7 +129,7 @@ class WeightSnapshots(Callback):
         if self.training and self.train_iter in self.iters:
             self._take(("iter", self.train_iter))
 
-    def after_epoch(self):
+    def after_train(self):  # not after_epoch: `learn.validate` runs an "epoch 0" too
         if self.epoch + 1 in self.epochs:
             self._take(("epoch", self.epoch + 1))
 

@@ -106,13 +106,18 @@ def test_range_test_bad_arguments(kw, match):
 def test_weight_snapshots_at_epochs_and_iterations():
     learn = learner()
     snaps = WeightSnapshots(epochs=[1, 2], iters=[0])
-    fit_quietly(learn, 2, lr=0.05, cbs=snaps)
+    learn.add_cb(snaps)  # kept after fit, as `helpers.engine.train` keeps it
+    fit_quietly(learn, 2, lr=0.05)
     assert set(snaps.snapshots) == {("epoch", 1), ("epoch", 2), ("iter", 0)}
     final = learn.model.state_dict()
     for name, value in snaps.snapshots[("epoch", 2)].items():
         assert value.device.type == "cpu" and torch.equal(value, final[name].cpu())
     w = "stem.0.weight"
     assert not torch.equal(snaps.snapshots[("epoch", 1)][w], snaps.snapshots[("epoch", 2)][w])
+    first = snaps.snapshots[("epoch", 1)][w].clone()
+    with quiet(learn):
+        learn.validate()  # fastai's validation runs an "epoch 0", which must not replace epoch 1
+    assert torch.equal(snaps.snapshots[("epoch", 1)][w], first)
 
 
 def test_gradient_stats_one_value_per_iteration():
