@@ -160,10 +160,10 @@ def low_range_width(finder, within=0.1):
     return float(low.max() / low.min())
 
 
-def _inside(rows, lo, hi):
+def _inside(rows, lo, hi, column="valid_loss"):
     a = np.array(rows["alpha"])
     keep = (a >= lo) & (a <= hi)
-    return a[keep], np.array(rows["valid_loss"])[keep]
+    return a[keep], np.array(rows[column])[keep]
 
 
 def barrier_height(rows):
@@ -172,7 +172,7 @@ def barrier_height(rows):
     return float(loss.max() - max(loss[0], loss[-1]))
 
 
-def lowest_alpha(rows, lo=-0.5, hi=1.5):
-    """The alpha in [lo, hi] where the validation loss of a line is lowest."""
-    a, loss = _inside(rows, lo, hi)
+def lowest_alpha(rows, lo=-0.5, hi=1.5, column="valid_loss"):
+    """The alpha in [lo, hi] where the loss `column` of a line (validation by default) is lowest."""
+    a, loss = _inside(rows, lo, hi, column)
     return float(a[int(np.nanargmin(loss))])

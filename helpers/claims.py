@@ -61,3 +61,31 @@ def claims_table(profile="cpu"):
 def margins_table():
     """The margins the claims' differences must clear, each with its reason."""
     return pd.DataFrame([{"margin": kind, "bound": value, "why": why} for kind, (value, why) in MARGINS.items()])
+
+
+def on_two_settings(claims, profile="cpu", other="cpu-2threads"):
+    """One row per claim: its difference with 95% interval and its verdict on the results of
+    `profile` and on those of `other`, the same runs computed on another engine setting."""
+    rows = {}
+    for claim in claims:
+        here, there = claim.decide(profile=profile), claim.decide(profile=other)
+        rows[claim.statement] = {profile: here.text(), f"verdict ({profile})": here.verdict,
+                                 other: there.text(), f"verdict ({other})": there.verdict,
+                                 "shift of the difference": there.comparison.difference - here.comparison.difference}
+    return pd.DataFrame(rows).T.rename_axis("claim").astype({"shift of the difference": float})
+
+
+def two_settings_findings(table, profile="cpu", other="cpu-2threads"):
+    """The glued words of an `on_two_settings` table: which verdicts moved between the two
+    settings and how (`settings_moved`), what a moved verdict means (`settings_reading`), and the
+    largest shift of a difference (`settings_shift`)."""
+    here, there = table[f"verdict ({profile})"], table[f"verdict ({other})"]
+    changed = [f"*{claim}* went from {here[claim]} to {there[claim]}" for claim in table.index
+               if here[claim] != there[claim]]
+    return {"settings_moved": f"{len(changed)} of the {len(table)} verdicts moved: " + "; ".join(changed)
+            if changed else f"none of the {len(table)} verdicts moved",
+            "settings_reading": "A verdict that moves with the engine setting rests on the draw of the noise more "
+                                "than on the data: its interval ends near the margin, and another draw crosses it. "
+                                "The seeds to decide that the claims table gives for it say what would settle it."
+            if changed else "Both settings decide every claim the same way.",
+            "settings_shift": float(table["shift of the difference"].abs().max())}

@@ -17,6 +17,7 @@ Where the jobs run:
 A job that raises, or whose worker dies, is tried once more; if it fails again the other
 results are kept and a `GridError` names its configuration. Ctrl-C cancels the outstanding jobs.
 """
+import contextlib
 import os
 import sys
 
@@ -47,7 +48,8 @@ def describe(job):
 
 def run_jobs(jobs):
     """The results of `jobs` (see `helpers.runs.Job`), in order: cached ones loaded, the others
-    computed (in parallel when there are several and BOOK_WORKERS is not 1) and saved."""
+    computed (in parallel when there are several and BOOK_WORKERS is not 1; one at a time with
+    the threads their profile pins, if it does) and saved."""
     jobs = list(jobs)
     results = [lookup(job.profile, job.name, job.spec) for job in jobs]  # may raise MissingResult
     note_jobs(jobs, results)
@@ -71,12 +73,26 @@ def run_jobs(jobs):
         if bar is not None:
             bar.update(len(missing) - sum(r is None for r in results) + len(failures))
 
-    serial = workers() == 1 or len(missing) == 1
-    (run_serially if serial else run_on_ray)([(i, jobs[i]) for i in missing], arrived)
+    pinned = {get_profile(jobs[i].profile).threads for i in missing} - {0}
+    serial = workers() == 1 or len(missing) == 1 or pinned
+    with intra_op_threads(max(pinned, default=0)):
+        (run_serially if serial else run_on_ray)([(i, jobs[i]) for i in missing], arrived)
     if failures:
         raise GridError(f"{len(failures)} of {len(jobs)} jobs failed {ATTEMPTS} times (the other "
                         "results are saved):\n" + "\n".join(failures))
     return results
+
+
+@contextlib.contextmanager
+def intra_op_threads(n):
+    """Run the block with `n` intra-op threads (0: leave them as they are)."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def run_serially(indexed, arrived):

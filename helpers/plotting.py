@@ -224,12 +224,17 @@ def plot_range_test_losses(ax, finders, title):
 def plot_loss_along_lines(axes, lines, lo=-0.5, hi=1.5):
     """Training and validation loss (BatchNorm statistics recomputed) along each interpolation
     line of {name: line} (`helpers.interpolation`) for alpha in [lo, hi], one plot per line, with
-    its two ends, alpha = 0 and 1, dotted."""
+    its two ends, alpha = 0 and 1, dotted, and each curve's lowest point starred."""
     for ax, (name, line) in zip(axes, lines.items()):
         rows = {k: np.array(v) for k, v in line["recomputed"].items()}
         keep = (rows["alpha"] >= lo) & (rows["alpha"] <= hi)
-        ax.plot(rows["alpha"][keep], rows["train_loss"][keep], "o-", label="training loss")
-        ax.plot(rows["alpha"][keep], rows["valid_loss"][keep], "s-", label="validation loss")
+        curves = (("train_loss", "o-", "training"), ("valid_loss", "s-", "validation"))
+        for j, (column, marker, what) in enumerate(curves):
+            alpha, loss = rows["alpha"][keep], rows[column][keep]
+            ax.plot(alpha, loss, marker, color=f"C{j}", label=f"{what} loss")
+            low = int(np.nanargmin(loss))
+            ax.plot(alpha[low], loss[low], "*", color=f"C{j}", ms=16, mec="k",
+                    label=f"lowest {what} loss, α = {alpha[low]:.1f}")
         for x in (0, 1):
             ax.axvline(x, color="grey", lw=1, ls=":")
         e1, e2 = line["epochs"]

@@ -22,6 +22,7 @@ class Profile:
     finder_iters: int     # iterations of one LR range test
     n_test: int           # final metrics on this many test-split images (all: the full test set)
     cache: bool = True    # whether results are saved in book/results/<name>/ and read back
+    threads: int = 0      # intra-op threads every run of the profile uses (0: BOOK_THREADS)
 
     def as_dict(self):
         return asdict(self)
@@ -35,6 +36,11 @@ PROFILES = {
     "paper": Profile("paper", "cifar10", depth=56, n_train=50_000, n_valid=10_000,
                      batch_size=1000, epochs=200, seeds=(0, 1, 2, 3, 4), finder_iters=400, n_test=10_000),
 }
+
+# The smoke and cpu profiles on another engine setting: two threads per run (other kernels, other
+# sums), their results stored apart; the engine chapter checks that no verdict moves with it.
+PROFILES.update({f"{name}-2threads": replace(PROFILES[name], name=f"{name}-2threads", threads=2)
+                 for name in ("smoke", "cpu")})
 
 # The sizes the cpu results were computed with before the book moved to five seeds, 400-iteration
 # range tests and final metrics on the whole test set (issue 20). A chapter moves when it is

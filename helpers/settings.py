@@ -3,11 +3,11 @@ repository's folders.
 
 | variable | meaning | default |
 | --- | --- | --- |
-| ``BOOK_PROFILE`` | the profile (`helpers.profiles`): smoke, cpu or paper | cpu |
+| ``BOOK_PROFILE`` | the profile (`helpers.profiles`): smoke, cpu or paper (or smoke-2threads, cpu-2threads) | cpu |
 | ``BOOK_CACHE`` | how results are found (`helpers.cache`): use, require, plan or refresh | use |
 | ``BOOK_PROGRESS`` | ``0`` hides progress bars | shown |
 | ``BOOK_WORKERS`` | runs at once in a grid; ``1``: in this process, without Ray | one per core |
-| ``BOOK_THREADS`` | intra-op threads of each run and of every process importing helpers | 1 |
+| ``BOOK_THREADS`` | intra-op threads of each run (unless its profile pins them) and of every process | 1 |
 | ``BOOK_RUNS_PER_GPU`` | runs sharing one GPU | 4 |
 | ``BOOK_DATA`` | where datasets are looked for first | ``data/`` |
 | ``BOOK_LEDGER`` | a file that records every lookup of a result (`helpers.ledger`) | none |

@@ -106,6 +106,17 @@ def test_weight_decays_within_the_margin_of_the_best_and_the_refinement_around_i
     assert weight_decay.fine(results) == (3e-6, 3e-7)
 
 
+def test_range_tests_per_weight_decay_rank_only_the_values_beyond_the_seed_spread():
+    import pandas as pd
+    table = pd.DataFrame({"lowest smoothed validation loss": [1.2, 0.98, 0.97], "its spread over seeds": [0.02] * 3,
+                          "minimum/10 suggestion": [0.03, 0.2, 0.19]}, index=["1e-02", "1e-04", "0"])
+    found = weight_decay.finder_findings(table)
+    assert found["wd_finder_best"] == "0" and found["wd_finder_close"] == "1e-04 and 0"
+    assert found["wd_finder_apart"].startswith("Standing apart: weight decay 1e-02, higher by 0.230")
+    table.loc["1e-02", "lowest smoothed validation loss"] = 0.985
+    assert weight_decay.finder_findings(table)["wd_finder_apart"] == "No value stands apart from the others."
+
+
 def test_an_l2_penalty_that_costs_adam_and_a_decoupled_decay_that_leaves_adamw_as_good():
     adam, adamw = weight_decay.ADAM, weight_decay.ADAMW
     results = {(adam, 1e-4): fake(HIGH), (adam, 1e-2): fake(LOW),
@@ -221,7 +232,8 @@ CYC, REG = interpolation.CYCLICAL, interpolation.REGULAR
 
 def line_result(loss):
     """A made-up interpolation result: the validation loss loss(alpha) at ALPHAS, either way."""
-    rows = {"alpha": ALPHAS, "valid_loss": [loss(a) for a in ALPHAS], "min_running_var": [1.0] * len(ALPHAS)}
+    rows = {"alpha": ALPHAS, "valid_loss": [loss(a) for a in ALPHAS], "min_running_var": [1.0] * len(ALPHAS),
+            "train_loss": [loss(a + 0.2) for a in ALPHAS]}  # lowest 0.2 to the left
     return {"lines": {"line": {"epochs": [4, 8], "interpolated": rows, "recomputed": rows}}}
 
 
@@ -247,10 +259,28 @@ def test_the_lowest_alpha_between_cycles_lies_inside_the_segment_or_not():
     claim, regular = interpolation.MINIMUM_INSIDE, [lowest_at(1.0)] * 3
     held = claim.decide_on({CYC: [lowest_at(a) for a in (0.4, 0.5, 0.6)], REG: regular})
     assert held.verdict == "held" and held.details["alpha"] == pytest.approx({CYC: 0.5, REG: 1.0})
+    assert held.details["inside"][CYC] == "held" and 0 < held.details["train_alpha"][CYC] < 0.5
     beyond = [lowest_at(a) for a in (1.3, 1.3, 1.5, 1.5, 1.5)]
     assert claim.decide_on({CYC: beyond, REG: regular}).verdict == "contradicted"
     one = claim.decide_on({CYC: [lowest_at(0.5)], REG: regular[:1]})
     assert one.verdict == "inconclusive" and one.words(claim.says).startswith("with a single run, the interval")
+
+
+def averaged_run(last, average, seed=0):
+    """A made-up interpolation result of the cyclical run: its final and its averaged accuracy."""
+    return {"run": {"final": {"accuracy": last / 100}}, "average": {"epochs": [4, 8, 12], "accuracy": average / 100},
+            "config": {"seed": seed}}
+
+
+def test_the_average_of_the_cycles_ends_beats_the_last_end_or_not():
+    claim = interpolation.AVERAGE
+    better = [averaged_run(80 + d, 81 + d, s) for s, d in enumerate((0.1, -0.2, 0.3, 0.0, -0.1))]
+    decision = claim.decide_on({CYC: better})
+    assert decision.verdict == "held" and decision.ours.startswith("average of the 3 cycles' ends 81.0")
+    worse = [averaged_run(a, b) for a, b in ((81, 80), (81.2, 80.1), (80.9, 79.8))]
+    assert claim.decide_on({CYC: worse}).verdict == "contradicted"
+    table = interpolation.average_table({CYC: better})
+    assert list(table.index) == [0, 1, 2, 3, 4] and table["average of the ends (%)"].iloc[0] == pytest.approx(81.1)
 
 
 def test_the_batchnorm_trap_counts_negative_variances_and_nans_of_both_lines():
@@ -260,7 +290,8 @@ def test_the_batchnorm_trap_counts_negative_variances_and_nans_of_both_lines():
     trap = interpolation.batchnorm_trap({REG: [broken], CYC: [lowest_at(0.5)]})
     assert trap["negative"] == 2 and trap["negative_inside"] == 0 and trap["n_points"] == 2 * len(ALPHAS)
     assert trap["nan_interpolated"] == trap["nan_recomputed"] == 1  # the made-up line is the same both ways
-    assert np.isnan(trap["far_interpolated"]) and trap["zero_recomputed"] == 1.0
+    assert trap["far_alpha"] == -0.5 and trap["far_interpolated"] == 1.25  # -10 gave NaN
+    assert trap["zero_recomputed"] == 1.0
 
 
 def test_a_chapters_results_must_be_the_claims_runs(monkeypatch):
@@ -410,3 +441,15 @@ def test_glue_all_gives_the_site_plain_numbers(monkeypatch):
     monkeypatch.setattr(myst_nb, "glue", lambda key, value, display: glued.update({key: value}))
     glue_all({"x": np.float64(1.5), "n": np.int64(3), "w": "**a**"}, "p_")
     assert type(glued["p_x"]) is float and type(glued["p_n"]) is int and glued["p_w"].data == "**a**"
+
+
+def test_the_words_of_two_engine_settings_name_the_verdicts_that_moved():
+    import pandas as pd
+    from helpers.claims import two_settings_findings
+    table = pd.DataFrame({"verdict (cpu)": ["held", "inconclusive"], "verdict (cpu-2threads)": ["held", "held"],
+                          "shift of the difference": [0.1, -0.3]}, index=["A", "B"])
+    found = two_settings_findings(table)
+    assert found["settings_moved"] == "1 of the 2 verdicts moved: *B* went from inconclusive to held"
+    assert found["settings_shift"] == 0.3 and found["settings_reading"].startswith("A verdict that moves")
+    table["verdict (cpu)"] = "held"
+    assert two_settings_findings(table)["settings_moved"] == "none of the 2 verdicts moved"

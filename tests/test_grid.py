@@ -108,3 +108,15 @@ def test_results_of_another_engine_version_are_computed_again(results_dir, monke
     monkeypatch.setattr(runs, "ENGINE_VERSION", engine.ENGINE_VERSION + 1)
     grid.run_jobs([job])
     assert len(calls) == 2
+
+
+def test_a_profile_that_pins_threads_runs_its_jobs_one_at_a_time_with_them(results_dir, monkeypatch):
+    import torch
+    monkeypatch.setenv("BOOK_WORKERS", "2")
+    monkeypatch.setattr(grid, "run_on_ray", lambda *a: pytest.fail("a pinned profile went to Ray"))
+    pinned = [make_config("cpu-2threads", **TINY, lr=0.1, seed=s, n_test=128) for s in (0, 1)]
+    before = torch.get_num_threads()
+    results = run_many(pinned)
+    assert {r["provenance"]["machine"]["threads"] for r in results} == {2}
+    assert torch.get_num_threads() == before  # put back afterwards
+    assert len(list((results_dir / "cpu-2threads").glob("*.json"))) == 2  # stored apart from cpu

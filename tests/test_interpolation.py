@@ -5,7 +5,8 @@ import torch
 import torch.nn as nn
 
 from helpers.config import make_config
-from helpers.interpolation import interpolate, interpolation, loss_along_line, recompute_bn
+from helpers.interpolation import (averaged, interpolate, interpolation, loss_along_line, recompute_bn,
+                                   relative_distance)
 
 
 def tiny_model():
@@ -65,15 +66,35 @@ def test_extrapolated_statistics_go_negative_and_the_loss_is_nan_not_an_error():
 
 def test_interpolation_of_a_run_starts_at_its_snapshot():
     config = make_config("smoke", n_train=256, n_valid=128, batch_size=64, epochs=2, lr=0.1)
-    result = interpolation(config, {"line": (1, 2)}, [0.0, 0.5, 1.0, 3.0], n_images=128)
+    result = interpolation(config, {"line": (1, 2)}, [0.0, 0.5, 1.0, 3.0], n_images=128, average=(1, 2))
     line = result["lines"]["line"]
     assert line["epochs"] == [1, 2] and line["interpolated"]["alpha"] == [0.0, 0.5, 1.0, 3.0]
+    assert line["distance"] > 0 and result["average"]["epochs"] == [1, 2]
+    assert 0 <= result["average"]["accuracy"] <= 1 and math.isfinite(result["average"]["loss"])
     for bn in ("interpolated", "recomputed"):
         assert all(0 <= a <= 1 for a in line[bn]["valid_acc"])
     # at alpha = 1 with interpolated statistics the model is the final one, as validated after training
     assert line["interpolated"]["valid_loss"][2] == pytest.approx(result["run"]["final"]["valid_loss"], rel=1e-4)
     with pytest.raises(ValueError, match="pairs"):
         interpolation(config, {"line": (2, 3)}, [0.5])
+    with pytest.raises(ValueError, match="average"):
+        interpolation(config, {"line": (1, 2)}, [0.5], average=(2,))
+
+
+def test_the_average_of_states_is_swa_utils_mean_with_its_own_statistics():
+    model, train = tiny_model(), batches(2)
+    s1 = {k: v.clone() for k, v in model.state_dict().items()}
+    s2 = {k: v + 1.0 if v.is_floating_point() else v for k, v in s1.items()}
+    s3 = {k: v - 4.0 if v.is_floating_point() else v for k, v in s1.items()}
+    average = averaged(model, [s1, s2, s3], train)
+    assert torch.allclose(average.module[0].weight, s1["0.weight"] - 1.0, atol=1e-6)  # the mean of the three
+    assert not average.training
+    features = torch.cat([nn.functional.conv2d(x, s1["0.weight"] - 1.0, s1["0.bias"] - 1.0) for x, _ in train])
+    assert torch.allclose(average.module[1].running_mean, features.mean((0, 2, 3)), atol=1e-4)
+    assert relative_distance(s1, s1) == 0
+    weights = [k for k in s1 if "running" not in k and s1[k].is_floating_point()]
+    norm = sum(float(s1[k].pow(2).sum()) for k in weights) ** 0.5
+    assert relative_distance(s1, s2) == pytest.approx(sum(s1[k].numel() for k in weights) ** 0.5 / norm)
 
 
 def test_barrier_height_and_lowest_alpha_of_a_line():
@@ -82,5 +103,7 @@ def test_barrier_height_and_lowest_alpha_of_a_line():
     assert barrier_height(rows) == 0.5  # 2.0 inside, above the higher end 1.5
     assert lowest_alpha(rows) == 0.0  # -1 lies outside [-0.5, 1.5]; the NaN is skipped
     assert lowest_alpha(rows, lo=-1.0) == -1.0
+    rows["train_loss"] = [0.0, 1.0, 0.5, 0.2, 0.3, 0.1]
+    assert lowest_alpha(rows, column="train_loss") == 1.5 and lowest_alpha(rows, hi=1, column="train_loss") == 0.5
     valley = {"alpha": [0.0, 0.5, 1.0], "valid_loss": [1.0, 0.5, 0.8]}
     assert barrier_height(valley) == 0 and lowest_alpha(valley) == 0.5  # no rise above the ends

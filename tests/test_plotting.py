@@ -186,11 +186,14 @@ def made_up_line(epochs=(4, 8)):
     return {"epochs": list(epochs), "interpolated": rows, "recomputed": rows}
 
 
-def test_loss_along_lines_keeps_the_segment_and_marks_its_ends():
+def test_loss_along_lines_keeps_the_segment_and_marks_its_ends_and_minima():
     fig, axes = plt.subplots(1, 2)
     plotting.plot_loss_along_lines(axes, {"regular run": made_up_line(), "cyclical run": made_up_line((4, 6))})
-    train, valid, *ends = axes[1].get_lines()
+    train, train_low, valid, valid_low, *ends = axes[1].get_lines()
     assert list(train.get_xdata()) == [-0.5, 0.0, 0.5, 1.0, 1.5] and list(valid.get_ydata()) == [1.25, 1, 1.25, 2, 3.25]
+    assert (train_low.get_xdata()[0], valid_low.get_ydata()[0]) == (0, 1)  # the lowest of each curve
+    assert valid_low.get_color() == valid.get_color() and "lowest validation loss, α = 0.0" in [
+        t.get_text() for t in axes[1].get_legend().get_texts()]
     assert [e.get_xdata()[0] for e in ends] == [0, 1] and axes[1].get_title().startswith("cyclical run: epoch 4")
     assert not plotting.figure_problems(fig)
     plt.close(fig)

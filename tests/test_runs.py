@@ -54,7 +54,8 @@ def test_profile_from_environment(monkeypatch):
     monkeypatch.setenv("BOOK_PROFILE", "paper")
     assert get_profile().dataset == "cifar10" and get_profile().depth == 56
     monkeypatch.setenv("BOOK_PROFILE", "laptop")
-    with pytest.raises(ValueError, match="profile must be one of \\['cpu', 'paper', 'smoke'\\]"):
+    names = "\\['cpu', 'cpu-2threads', 'paper', 'smoke', 'smoke-2threads'\\]"
+    with pytest.raises(ValueError, match=f"profile must be one of {names}"):
         get_profile()
     monkeypatch.delenv("BOOK_PROFILE")
     assert get_profile().name == "cpu"

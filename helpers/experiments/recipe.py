@@ -14,7 +14,7 @@ def recipe_config(profile=None):
     """1cycle at the range test's peak LR (a tenth of the loss minimum), momentum 0.95 -> 0.85, the
     weight decay the coarse-to-fine search found best, for one and a half budgets."""
     p = get_profile(profile).name
-    _, best_wd = weight_decay.search(p)
+    _, best_wd = weight_decay.search(p, earlier=True)
     lr, epochs = range_test.peak_lr(p, earlier=True), clr.earlier_settings(p)[clr.TRIANGULAR].epochs
     return cycle_config(p, name="recipe", lr=lr, wd=best_wd, mom=0.95, mom_min=0.85, epochs=epochs)
 

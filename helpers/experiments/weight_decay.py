@@ -6,13 +6,16 @@ import pandas as pd
 
 from ..analysis import acc, compare, fmt, smooth, summary_table
 from ..claim import Claim, bound, difference, minus, seeded
-from ..config import cycle_config
+from dataclasses import replace
+
+from ..config import cycle_config, with_seeds
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
-from ..runs import range_tests, run_seeds
+from ..runs import finder_job, run_job_grid, run_seeds
 from ..suggestions import suggestions
-from .momentum import SETTINGS as MOMENTUMS, lead_of_best, mean_and_std
+from .momentum import lead_of_best, mean_and_std, settings as momentum_settings
 from .one_cycle import adam_lr
+from .range_test import book_cycle
 
 ADAMW_PAPER = "Decoupled weight decay regularization (2019)"
 COARSE = (1e-3, 1e-4, 1e-5, 1e-6, 0.0)
@@ -29,25 +32,56 @@ def label(wd):
 
 
 def finders(profile=None):
-    """{weight decay: range test} of the engine chapter's 1cycle model, one seed."""
+    """{weight decay: [range test per seed]} of the book's 1cycle model."""
     p = get_profile(profile).name
-    return dict(zip(FINDER_WDS, range_tests([cycle_config(p, name="wd", wd=wd) for wd in FINDER_WDS], **FINDER)))
+    configs = {wd: with_seeds(book_cycle(p, name="wd", wd=wd)) for wd in FINDER_WDS}
+    return run_job_grid({wd: [finder_job(c, **FINDER) for c in cs] for wd, cs in configs.items()})
 
 
 def finder_table(finders):
-    """Per weight decay: the lowest smoothed validation loss of its range test, the LR there, and
-    fastai's "minimum/10" suggestion."""
-    def row(f):
-        valid = smooth(f["valid_loss"])
-        return {"lowest smoothed validation loss": float(np.nanmin(valid)),
-                "at LR": float(f["lr"][int(np.nanargmin(valid))]),
-                "minimum/10 suggestion": suggestions(f)["minimum/10"]}
-    return pd.DataFrame({label(wd): row(f) for wd, f in finders.items()}).T.rename_axis("weight decay")
+    """Per weight decay, medians over the seeds' range tests: the lowest smoothed validation loss,
+    the LR there, and fastai's "minimum/10" suggestion; and the spread of the lowest loss."""
+    def row(tests):
+        valid = [smooth(f["valid_loss"]) for f in tests]
+        lows = [float(np.nanmin(v)) for v in valid]
+        return {"lowest smoothed validation loss": float(np.median(lows)),
+                "its spread over seeds": max(lows) - min(lows),
+                "at LR": float(np.median([f["lr"][int(np.nanargmin(v))] for f, v in zip(tests, valid)])),
+                "minimum/10 suggestion": float(np.median([suggestions(f)["minimum/10"] for f in tests]))}
+    return pd.DataFrame({label(wd): row(fs) for wd, fs in finders.items()}).T.rename_axis("weight decay")
 
 
-def coarse(profile=None):
+def at(wds, profile=None, earlier=False):
+    """{weight decay: the book's 1cycle run with it} for each of `wds`; `earlier`, the book's
+    earlier cycle (`BOOK_CYCLE`, peak 0.4, three seeds), which the recipe reads until it is
+    recomputed (see `helpers.profiles`)."""
+    if earlier:
+        return {wd: cycle_config(profile, wd=wd) for wd in wds}
+    book = book_cycle(profile)
+    return {wd: replace(book, wd=wd) for wd in wds}
+
+
+def finder_findings(table):
+    """The glued words of a `finder_table`: the lowest median loss and its weight decay, the
+    values within the seeds' spread of it (which these tests cannot rank) and a sentence on those
+    that stand apart, with their minimum/10 suggestion against the lowest one's."""
+    lows, spread = table["lowest smoothed validation loss"], float(table["its spread over seeds"].max())
+    best = lows.idxmin()
+    close = [wd for wd in lows.index if lows[wd] - lows[best] <= spread]
+    suggestion = table["minimum/10 suggestion"]
+    apart = [f"weight decay {wd}, higher by {lows[wd] - lows[best]:.3f}, with a minimum/10 suggestion of "
+             f"{suggestion[wd]:.3g} against {suggestion[best]:.3g}" for wd in lows.index if wd not in close]
+    return {"wd_finder_best": best, "wd_finder_low": float(lows[best]), "wd_finder_spread": spread,
+            "wd_finder_close": ", ".join(close[:-1]) + " and " + close[-1] if len(close) > 1 else close[0],
+            "wd_finder_close_range": float(lows[close].max() - lows[best]),
+            "wd_finder_apart": ("Standing apart: " + "; ".join(apart) + ". A decay that large acts within a few "
+                                "hundred iterations, and it moves the learning rate a range test suggests.")
+                               if apart else "No value stands apart from the others."}
+
+
+def coarse(profile=None, earlier=False):
     """{weight decay: 1cycle config} of the coarse grid, powers of ten."""
-    return {wd: cycle_config(profile, wd=wd) for wd in COARSE}
+    return at(COARSE, profile, earlier)
 
 
 def best_coarse(results):
@@ -63,16 +97,22 @@ def fine(results):
     return tuple(float(f"{nonzero * 10 ** e:.0e}") for e in (0.5, -0.5))
 
 
-def refined(results, profile=None):
+def refined(results, profile=None, earlier=False):
     """{weight decay: 1cycle config} of the refinement (`fine`) of the coarse grid's `results`."""
-    return {wd: cycle_config(profile, wd=wd) for wd in fine(results)}
+    return at(fine(results), profile, earlier)
 
 
-def search(profile=None):
-    """{weight decay: [result per seed]} of the coarse grid and its refinement (trained, or read
-    back), and the weight decay with the best mean accuracy."""
-    results = run_seeds(coarse(profile))
-    results.update(run_seeds(refined(results, profile)))
+def searched(profile=None, earlier=False):
+    """{weight decay: 1cycle config} of the coarse grid and its refinement (the coarse grid is
+    trained, or read back, to place the refinement)."""
+    grid = coarse(profile, earlier)
+    return {**grid, **refined(run_seeds(grid), profile, earlier)}
+
+
+def search(profile=None, earlier=False):
+    """{weight decay: [result per seed]} of the coarse grid and its refinement, and the weight
+    decay with the best mean accuracy."""
+    results = run_seeds(searched(profile, earlier))
     return results, max(results, key=lambda w: acc(results[w]).mean())
 
 
@@ -95,9 +135,12 @@ def findings(results, decision):
     def listed(verdict):
         return "; ".join(f"{label(w)}, {c.text()}" for w, c in reach.items() if c.verdict == verdict) or "none"
 
+    zero = best_coarse(results) == 0
+    why = f" (half an exponent either side of {label(min(w for w in COARSE if w > 0))}, the smallest non-zero " \
+          "value, since zero has no exponent to halve)" if zero else ""
     return {
         "wd_best_coarse": label(best_coarse(results)),
-        "wd_fine": " and ".join(label(w) for w in fine(results)),
+        "wd_fine": " and ".join(label(w) for w in fine(results)) + why,
         "wd_best": label(best), **mean_and_std(table, "wd_best", best), "wd_margin": -bound("as good"),
         "wd_as_good": listed("held"), "wd_worse": listed("contradicted"), "wd_undecided": listed("inconclusive"),
         **mean_and_std(table, "wd_paper", 1e-4),
@@ -107,9 +150,10 @@ def findings(results, decision):
 
 
 def grid(profile=None):
-    """{(momentum label, weight decay): 1cycle config}, three momentums by three weight decays."""
-    return {(m, wd): cycle_config(profile, mom=MOMENTUMS[m][0], mom_min=MOMENTUMS[m][1], wd=wd)
-            for m in GRID_MOMENTUMS for wd in GRID_WDS}
+    """{(momentum label, weight decay): 1cycle config}, three momentum settings of the momentum
+    chapter (the same runs at 1e-4) by three weight decays."""
+    settings = momentum_settings(profile)
+    return {(m, wd): replace(settings[m], wd=wd) for m in GRID_MOMENTUMS for wd in GRID_WDS}
 
 
 def grid_tables(results):
@@ -147,10 +191,10 @@ def adam_variants(profile=None):
     LR of Adam's range test (the 1cycle chapter's), each with weight decay 1e-4 and 1e-2."""
     p = get_profile(profile).name
     lr = adam_lr(p)
-    return {(ADAM, 1e-4): cycle_config(p, name="sc-adam", opt="adam", lr=lr),
-            (ADAMW, 1e-2): cycle_config(p, name="sc-adamw", opt="adamw", lr=lr, wd=1e-2),
-            (ADAM, 1e-2): cycle_config(p, name="wd-adam", opt="adam", lr=lr, wd=1e-2),
-            (ADAMW, 1e-4): cycle_config(p, name="wd-adamw", opt="adamw", lr=lr, wd=1e-4)}
+    return {(ADAM, 1e-4): book_cycle(p, name="sc-adam", opt="adam", lr=lr),
+            (ADAMW, 1e-2): book_cycle(p, name="sc-adamw", opt="adamw", lr=lr, wd=1e-2),
+            (ADAM, 1e-2): book_cycle(p, name="wd-adam", opt="adam", lr=lr, wd=1e-2),
+            (ADAMW, 1e-4): book_cycle(p, name="wd-adamw", opt="adamw", lr=lr, wd=1e-4)}
 
 
 def adam_findings(results):
@@ -165,8 +209,8 @@ def adam_findings(results):
 
 
 def wd_1e4(results, margin):
-    best = max((w for w in COARSE if w != 1e-4), key=lambda w: acc(results[w]).mean())
-    return (f"WD 1e-4 {fmt(acc(results[1e-4]))}; best other value of the coarse grid ({best:g}) "
+    best = max((w for w in results if w != 1e-4), key=lambda w: acc(results[w]).mean())
+    return (f"WD 1e-4 {fmt(acc(results[1e-4]))}; best other value of the grid ({best:g}) "
             f"{fmt(acc(results[best]))}", compare(acc(results[1e-4]), acc(results[best]), margin),
             {"best": best, "bound": minus(margin)})
 
@@ -174,7 +218,7 @@ def wd_1e4(results, margin):
 WD_1E4 = Claim(
     "weight_decay", PAPER, "Weight decay 1e-4 suits a ResNet", "1e-4 for ResNet-56 on CIFAR-10",
     "accuracy, 1e-4 minus the best other value (points)", "as good",
-    arms=lambda p: seeded(coarse(p)), measure=wd_1e4,
+    arms=lambda p: seeded(searched(p)), measure=wd_1e4,
     says={"held": "the whole interval lies above {bound}, so 10⁻⁴ is as good as any other value of the grid: "
                   "it suits this ResNet too",
           "contradicted": "the whole interval lies at or below {bound}, so another value of the grid is better by "
