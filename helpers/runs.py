@@ -106,6 +106,12 @@ def range_tests(configs, **finder):
     return run_jobs([finder_job(c, **finder) for c in configs])
 
 
+def seeded_finder_jobs(settings, **finder):
+    """{name: [range-test job per seed]} for {name: config}, the same finder settings for all
+    (`run_job_grid` runs them in one grid)."""
+    return {name: [finder_job(c, **finder) for c in with_seeds(config)] for name, config in settings.items()}
+
+
 def run_job_grid(grid):
     """{name: [result, ...]} for {name: [Job, ...]}: every job in one parallel grid."""
     flat = iter(run_jobs([job for jobs in grid.values() for job in jobs]))

@@ -305,3 +305,12 @@ def test_cycle_config_names_variants_by_what_they_change():
         cycle_config("smoke", momentum=0.9)
     with pytest.raises(ValueError, match="wd must be"):
         cycle_config("smoke", wd=-1.0)
+
+
+def test_seeded_finder_jobs_are_one_range_test_per_seed_of_each_setting():
+    settings = {"a": make_config("cpu", name="a", n_test=10_000), "b": make_config("cpu", name="b", lr=0.2)}
+    jobs = runs.seeded_finder_jobs(settings, start_lr=1e-3, end_lr=1.0)
+    assert {k: [j.spec for j in js] for k, js in jobs.items()} == {
+        k: [runs.finder_job(c, start_lr=1e-3, end_lr=1.0).spec for c in with_seeds(config)]
+        for k, config in settings.items()}
+    assert [len(js) for js in jobs.values()] == [5, 3]  # the seeds of each config's profile_for

@@ -107,12 +107,16 @@ def as_good_as_adaptive(results, margin):
             {"best": best})
 
 
+def against_fixed(profile=None):
+    """The arms of the claims against the fixed LR: the triangular CLR and both fixed rates."""
+    return seeded(settings(profile), TRIANGULAR, *FIXED)
+
+
 BEATS_FIXED = Claim(
     "clr", PAPER, "CLR beats a fixed learning rate at equal iterations",
     "CIFAR-10, 70k iterations: triangular2 and exp_range above the fixed LR's 81.4%",
     "accuracy, CLR minus the better fixed LR (points)", "beats",
-    arms=lambda p: seeded(settings(p), TRIANGULAR, *FIXED),
-    measure=beats_fixed,
+    arms=against_fixed, measure=beats_fixed,
     says={"held": "the whole interval lies above zero, so CLR beats the fixed rate",
           "contradicted": "the whole interval lies at or below zero, so CLR does not beat the fixed rate",
           "inconclusive": "the interval includes zero, so at this number of seeds the two cannot be told apart"},
@@ -123,8 +127,7 @@ HALF_THE_ITERATIONS = Claim(
     "clr", PAPER, "CLR reaches the fixed learning rate's accuracy in half the iterations",
     "CIFAR-10: the fixed LR's 81.4% reached in 25k instead of 70k iterations",
     "accuracy, CLR at half the iterations minus the better fixed LR at all (points)", "as good",
-    arms=lambda p: seeded(settings(p), TRIANGULAR, *FIXED),
-    measure=half_the_iterations,
+    arms=against_fixed, measure=half_the_iterations,
     says={"held": "the whole interval lies above {margin:g} points, so CLR needs at most half the iterations",
           "contradicted": "the whole interval lies at or below {margin:g} points, so after half the iterations "
                           "CLR is still behind",

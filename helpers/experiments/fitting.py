@@ -6,10 +6,10 @@ import numpy as np
 
 from ..analysis import acc, compare, fmt, low_range_width, one_sample, smooth
 from ..claim import Claim, seeded
-from ..config import make_config, with_seeds
+from ..config import make_config
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
-from ..runs import finder_job
+from ..runs import seeded_finder_jobs
 
 UNDER, BALANCED, OVER = "underfitting", "balanced", "overfitting"
 FINDER_WDS = (1e-4, 4e-3)
@@ -33,8 +33,8 @@ def cases(profile=None):
 def finder_arms(profile=None):
     """{weight decay: [range test per seed]}."""
     p = get_profile(profile)
-    return {wd: [finder_job(c, **FINDER) for c in with_seeds(make_config(p.name, name="fit", wd=wd, n_test=p.n_test))]
-            for wd in FINDER_WDS}
+    return seeded_finder_jobs({wd: make_config(p.name, name="fit", wd=wd, n_test=p.n_test) for wd in FINDER_WDS},
+                              **FINDER)
 
 
 def finders(profile=None):

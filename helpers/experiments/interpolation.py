@@ -122,11 +122,12 @@ def lowest(results, column="valid_loss"):
 
 def minimum_inside(results, margin):
     where, low, high = lowest(results), *margin
-    inside = {run: one_sample(a, above=low, below=high).verdict for run, a in where.items()}
+    inside = {run: one_sample(a, above=low, below=high) for run, a in where.items()}
     return (f"lowest validation loss at alpha {where[CYCLICAL].mean():.1f} between CLR solutions "
             f"({where[REGULAR].mean():.1f} along one regular run; {len(where[CYCLICAL])} seed(s))",
-            one_sample(where[CYCLICAL], above=low, below=high),
-            {"alpha": {run: float(a.mean()) for run, a in where.items()}, "inside": inside,
+            inside[CYCLICAL],
+            {"alpha": {run: float(a.mean()) for run, a in where.items()},
+             "inside": {run: c.verdict for run, c in inside.items()},
              "train_alpha": {run: float(a.mean()) for run, a in lowest(results, "train_loss").items()},
              "runs": how_many(len(where[CYCLICAL]))})
 

@@ -5,10 +5,9 @@ import pandas as pd
 
 from ..analysis import acc, compare, fmt, summary_table
 from ..claim import Claim, bound, difference, minus, seeded
-from ..config import with_seeds
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
-from ..runs import finder_job, run_job_grid
+from ..runs import run_job_grid, seeded_finder_jobs
 from .range_test import book_cycle
 
 CYCLICAL, REVERSED = "cyclical 0.95-0.85", "reversed 0.85-0.95"
@@ -23,8 +22,8 @@ FINDER = dict(start_lr=1e-3, end_lr=10)
 def finders(profile=None):
     """{momentum: [range test per seed]} of the chapter's model at constant momentums."""
     p = get_profile(profile).name
-    configs = {m: with_seeds(book_cycle(p, name="mom", mom=m, mom_min=m)) for m in FINDER_MOMENTUMS}
-    return run_job_grid({m: [finder_job(c, **FINDER) for c in cs] for m, cs in configs.items()})
+    configs = {m: book_cycle(p, name="mom", mom=m, mom_min=m) for m in FINDER_MOMENTUMS}
+    return run_job_grid(seeded_finder_jobs(configs, **FINDER))
 
 
 def diverged(finder):

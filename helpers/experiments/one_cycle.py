@@ -10,7 +10,7 @@ from ..claim import Claim, bound, difference, seeded
 from ..config import cycle_config, make_config, step_config, with_seeds
 from ..paper import FORUM, PAPER as NUMBERS, SC as PAPER
 from ..profiles import get_profile
-from ..runs import finder_job, run_jobs, run_seeds
+from ..runs import finder_job, run_jobs, run_seeds, seeded_finder_jobs
 from ..suggestions import suggestions
 from .range_test import peak_lr
 
@@ -67,7 +67,7 @@ def accuracies(table, keys):
 def wide_arms(profile=None):
     """{"wide": [linear range test up to LR 3, per seed]}."""
     p = get_profile(profile).name
-    return {"wide": [finder_job(c, **WIDE) for c in with_seeds(make_config(p, name="sc-wide"))]}
+    return seeded_finder_jobs({"wide": make_config(p, name="sc-wide")}, **WIDE)
 
 
 def wide_tests(profile=None):

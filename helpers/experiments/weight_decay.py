@@ -4,14 +4,14 @@ decay with Adam (Smith 2018; Loshchilov and Hutter 2019)."""
 import numpy as np
 import pandas as pd
 
-from ..analysis import acc, compare, fmt, smooth, summary_table
-from ..claim import Claim, bound, difference, minus, seeded
 from dataclasses import replace
 
-from ..config import cycle_config, with_seeds
+from ..analysis import acc, compare, fmt, smooth, summary_table
+from ..claim import Claim, bound, difference, minus, seeded
+from ..config import cycle_config
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
-from ..runs import finder_job, run_job_grid, run_seeds
+from ..runs import run_job_grid, run_seeds, seeded_finder_jobs
 from ..suggestions import suggestions
 from .momentum import lead_of_best, mean_and_std, settings as momentum_settings
 from .one_cycle import adam_lr
@@ -19,6 +19,7 @@ from .range_test import book_cycle
 
 ADAMW_PAPER = "Decoupled weight decay regularization (2019)"
 COARSE = (1e-3, 1e-4, 1e-5, 1e-6, 0.0)
+SMALLEST = min(wd for wd in COARSE if wd > 0)  # refined around when 0 is best: zero has no exponent to halve
 FINDER_WDS = (1e-2, 1e-3, 1e-4, 0.0)
 FINDER = dict(start_lr=1e-5, end_lr=10)
 GRID_MOMENTUMS = ("cyclical 0.95-0.85", "cyclical 0.99-0.90", "constant 0.9")  # of the momentum chapter
@@ -34,8 +35,8 @@ def label(wd):
 def finders(profile=None):
     """{weight decay: [range test per seed]} of the book's 1cycle model."""
     p = get_profile(profile).name
-    configs = {wd: with_seeds(book_cycle(p, name="wd", wd=wd)) for wd in FINDER_WDS}
-    return run_job_grid({wd: [finder_job(c, **FINDER) for c in cs] for wd, cs in configs.items()})
+    configs = {wd: book_cycle(p, name="wd", wd=wd) for wd in FINDER_WDS}
+    return run_job_grid(seeded_finder_jobs(configs, **FINDER))
 
 
 def finder_table(finders):
@@ -49,16 +50,6 @@ def finder_table(finders):
                 "at LR": float(np.median([f["lr"][int(np.nanargmin(v))] for f, v in zip(tests, valid)])),
                 "minimum/10 suggestion": float(np.median([suggestions(f)["minimum/10"] for f in tests]))}
     return pd.DataFrame({label(wd): row(fs) for wd, fs in finders.items()}).T.rename_axis("weight decay")
-
-
-def at(wds, profile=None, earlier=False):
-    """{weight decay: the book's 1cycle run with it} for each of `wds`; `earlier`, the book's
-    earlier cycle (`BOOK_CYCLE`, peak 0.4, three seeds), which the recipe reads until it is
-    recomputed (see `helpers.profiles`)."""
-    if earlier:
-        return {wd: cycle_config(profile, wd=wd) for wd in wds}
-    book = book_cycle(profile)
-    return {wd: replace(book, wd=wd) for wd in wds}
 
 
 def finder_findings(table):
@@ -79,6 +70,16 @@ def finder_findings(table):
                                if apart else "No value stands apart from the others."}
 
 
+def at(wds, profile=None, earlier=False):
+    """{weight decay: the book's 1cycle run with it} for each of `wds`; `earlier`, the book's
+    earlier cycle (`BOOK_CYCLE`, peak 0.4, three seeds), which the recipe reads until it is
+    recomputed (see `helpers.profiles`)."""
+    if earlier:
+        return {wd: cycle_config(profile, wd=wd) for wd in wds}
+    book = book_cycle(profile)
+    return {wd: replace(book, wd=wd) for wd in wds}
+
+
 def coarse(profile=None, earlier=False):
     """{weight decay: 1cycle config} of the coarse grid, powers of ten."""
     return at(COARSE, profile, earlier)
@@ -93,7 +94,7 @@ def fine(results):
     """The refinement: half an exponent either side of the best weight decay of the coarse grid's
     `results` (of its smallest non-zero value when 0 is best)."""
     best = best_coarse(results)
-    nonzero = best if best > 0 else min(w for w in COARSE if w > 0)
+    nonzero = best if best > 0 else SMALLEST
     return tuple(float(f"{nonzero * 10 ** e:.0e}") for e in (0.5, -0.5))
 
 
@@ -135,9 +136,8 @@ def findings(results, decision):
     def listed(verdict):
         return "; ".join(f"{label(w)}, {c.text()}" for w, c in reach.items() if c.verdict == verdict) or "none"
 
-    zero = best_coarse(results) == 0
-    why = f" (half an exponent either side of {label(min(w for w in COARSE if w > 0))}, the smallest non-zero " \
-          "value, since zero has no exponent to halve)" if zero else ""
+    why = f" (half an exponent either side of {label(SMALLEST)}, the smallest non-zero value, since zero has " \
+          "no exponent to halve)" if best_coarse(results) == 0 else ""
     return {
         "wd_best_coarse": label(best_coarse(results)),
         "wd_fine": " and ".join(label(w) for w in fine(results)) + why,
@@ -187,8 +187,8 @@ def grid_findings(results):
 
 
 def adam_variants(profile=None):
-    """{(optimizer, weight decay): 1cycle config} of Adam (L2) and AdamW (decoupled) at the peak
-    LR of Adam's range test (the 1cycle chapter's), each with weight decay 1e-4 and 1e-2."""
+    """{(optimizer, weight decay): 1cycle config} of Adam (L2) and AdamW (decoupled) at Adam's
+    peak LR by the book's rule (`one_cycle.adam_lr`), each with weight decay 1e-4 and 1e-2."""
     p = get_profile(profile).name
     lr = adam_lr(p)
     return {(ADAM, 1e-4): book_cycle(p, name="sc-adam", opt="adam", lr=lr),
