@@ -147,8 +147,8 @@ class RangeTest(LRFinder):
             raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
         if bn_stats not in BN_STATS:
             raise ValueError(f"bn_stats must be one of {BN_STATS}, got {bn_stats!r}")
-        if not 0 < start_lr < end_lr:
-            raise ValueError(f"start_lr and end_lr must satisfy 0 < start_lr < end_lr, got {start_lr}, {end_lr}")
+        if not 0 < start_lr <= end_lr:  # equal: a control at a constant LR over the same iterations
+            raise ValueError(f"start_lr and end_lr must satisfy 0 < start_lr <= end_lr, got {start_lr}, {end_lr}")
         if num_it < 6:
             raise ValueError(f"num_it must be at least 6, got {num_it}")
         super().__init__(start_lr, end_lr, num_it, stop_div)

@@ -160,12 +160,13 @@ class Decision:
         return phrases[self.verdict].format(margin=bound(self.claim.margin), **self.details)
 
     def glue(self, key):
-        """Glue for the chapter's text: the difference with its interval (`key`_diff), the
-        claim's sentence with the verdict and what would decide it (`key`) and its short phrase
-        (`key`_summary), where the claim has them."""
+        """Glue for the chapter's text: the difference with its interval (`key`_diff), the verdict
+        and what would decide it (`key`_verdict), the claim's sentence with them (`key`) and its
+        short phrase (`key`_summary), where the claim has them."""
         from IPython.display import Markdown
         from myst_nb import glue
         glue(f"{key}_diff", Markdown(self.text()), display=False)
+        glue(f"{key}_verdict", Markdown(self.verdict_words()), display=False)
         if self.claim.says:
             glue(key, Markdown(f"{self.words(self.claim.says)} ({self.verdict_words()})"), display=False)
         if self.claim.sums_up:

@@ -342,6 +342,22 @@ def plot_range_tests_by_seed(ax_loss, ax_acc, finders):
     ax_acc.legend()
 
 
+def plot_tests_by_iteration(ax, groups, title, last=None):
+    """Range tests against the iteration, one colour per group of {label: [test per seed]}: each
+    seed's smoothed validation accuracy (%) thin, their mean thick; the last `last` fraction of
+    the iterations shaded."""
+    for j, (label, finders) in enumerate(groups.items()):
+        curves = np.array([100 * smooth(f["valid_metrics"]["accuracy"]) for f in finders])
+        for c in curves:
+            ax.plot(c, color=f"C{j}", lw=0.6, alpha=0.5)
+        ax.plot(curves.mean(axis=0), color=f"C{j}", lw=2, label=f"{label} (mean of {len(curves)} seeds)")
+    if last:
+        n = len(next(iter(groups.values()))[0]["lr"])
+        ax.axvspan((1 - last) * n, n, color="grey", alpha=0.15, label=f"last {last:.0%} of the iterations")
+    ax.set(title=title, xlabel="iteration", ylabel="validation accuracy, smoothed (%)")
+    ax.legend()
+
+
 def plot_intervals_against(ax, series, title, xlabel, ylabel, zero=False):
     """One line per {label: {x: Comparison}}: each difference (or mean) with its 95% interval as
     an error bar, against x on a log axis ticked at the xs; a grey line at zero if `zero`."""

@@ -21,6 +21,15 @@ def trimmed_curve(finder):
     return lrs, losses, num_it
 
 
+def suggestion(finder, method):
+    """fastai's suggestion `method` (a key of `SUGGESTERS`, or "loss minimum") for one test; fastai's
+    valley is slow, so a chapter that needs one suggestion computes only that one."""
+    lrs, losses, num_it = trimmed_curve(finder)
+    if method == "loss minimum":
+        return float(lrs[losses.argmin()])
+    return float(SUGGESTERS[method](lrs, losses, num_it)[0])
+
+
 def suggestions(finder):
     """{method: learning rate} for fastai's four suggestions, plus the loss minimum itself."""
     lrs, losses, num_it = trimmed_curve(finder)

@@ -87,6 +87,12 @@ def test_range_test_linear_scale():
     assert lrs[0] == pytest.approx(0.01) and steps == pytest.approx([steps[0]] * len(steps))
 
 
+def test_range_test_with_equal_ends_is_a_constant_lr_control():
+    learn = learner()
+    fit_quietly(learn, 3, cbs=RangeTest(0.05, 0.05, num_it=12, scale="linear", stop_div=False))
+    assert list(learn.recorder.lrs) == pytest.approx([0.05] * 12)
+
+
 def test_range_test_stops_on_divergence_only_when_asked():
     def iterations(stop_div):
         learn = learner()

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from helpers.claim import Claim, glue_all
-from helpers.experiments import clr, fitting, interpolation, momentum, one_cycle, range_test, recipe, weight_decay
+from helpers.experiments import (clr, fitting, interpolation, momentum, one_cycle, range_test, recipe,
+                                 super_convergence as sc, weight_decay)
 
 
 def fake(accuracies, epochs=4, n_train=10_000, lr=0.1):
@@ -138,57 +139,74 @@ def test_less_data_is_a_difference_of_gaps_at_equal_iterations():
     assert one_cycle.LESS_DATA.decide_on(results).verdict != "held"
 
 
-def made_up_steps(trained):
-    """A made-up `run_seeds` for step schedules: 0.1 beats 0.4, and 16 epochs gain 3 points over 8
-    (what it trains is noted in `trained`)."""
+def made_up_headline(monkeypatch, trained, gains_until=16):
+    """Made-up runs for the super-convergence chapter, its peak LR 0.4: the step schedule from 0.1
+    beats 0.4 and gains 3 points at every doubling up to `gains_until` epochs; cycles of 8 epochs
+    or more are as good as it, shorter ones 5 points behind. What it trains is noted in `trained`."""
     def run_seeds(settings):
-        trained.extend((c.lr, c.epochs) for c in settings.values())
-        return {k: fake([a - 3 for a in HIGH] if c.epochs == 8 and c.lr == 0.1 else HIGH if c.lr == 0.1 else LOW,
-                        epochs=c.epochs, lr=c.lr) for k, c in settings.items()}
-    return run_seeds
+        trained.extend((c.schedule, c.lr, c.epochs) for c in settings.values())
+
+        def accuracies(c):
+            if c.schedule != "step":
+                return HIGH if c.epochs >= 8 else LOW
+            if c.lr != 0.1:
+                return [a - 50 for a in LOW]
+            return [a - 3 * np.log2(gains_until / min(c.epochs, gains_until)) for a in HIGH]
+        return {k: fake(accuracies(c), epochs=c.epochs, lr=c.lr) for k, c in settings.items()}
+    monkeypatch.setattr(sc, "run_seeds", run_seeds)
+    monkeypatch.setattr(sc, "peak_lr", lambda profile=None: 0.4)
+    monkeypatch.setattr(range_test, "peak_lr", lambda profile=None: 0.4)
 
 
 def test_the_step_schedule_doubles_until_it_plateaus_or_reaches_its_longest(monkeypatch):
     trained = []
-    monkeypatch.setattr(one_cycle, "run_seeds", made_up_steps(trained))
-    assert one_cycle.step_plateau("cpu") == (0.1, 16)  # still gaining at 4 budgets: the longest stands in
-    assert trained == [(0.1, 8), (0.4, 8), (0.1, 16)]
-    arms = one_cycle.short_cycle_arms("cpu")
+    made_up_headline(monkeypatch, trained)
+    assert sc.step_plateau("cpu") == (0.1, 16)  # 8 -> 16 gains, 16 -> 32 does not
+    assert list(dict.fromkeys(trained)) == [("step", 0.1, 8), ("step", 0.4, 8), ("step", 0.1, 16), ("step", 0.1, 32)]
+    arms = sc.short_cycle_arms("cpu")
     assert [jobs[0].config.epochs for jobs in arms.values()] == [2, 16]  # an eighth of the plateau
-    decision = one_cycle.SHORT_CYCLE.decide_on({"1cycle": fake([a - 0.1 for a in HIGH], epochs=2),
-                                                "step": fake(HIGH, epochs=16)})
+    assert list(arms)[0] == "1cycle, 2 epochs" and arms["1cycle, 2 epochs"][0].config.lr == 0.4
+    decision = sc.SHORT_CYCLE.decide_on({"1cycle": fake([a - 0.1 for a in HIGH], epochs=2),
+                                         "step": fake(HIGH, epochs=16)})
     assert decision.verdict == "held" and "plateau 85.1" in decision.ours
+    made_up_headline(monkeypatch, [], gains_until=1000)
+    assert sc.step_plateau("cpu") == (0.1, 4 * sc.STEP_LONGEST)  # still gaining: the longest stands in
 
 
-def test_each_share_of_the_plateau_is_held_against_it_and_the_largest_held_share_is_named(monkeypatch):
-    monkeypatch.setattr(one_cycle, "run_seeds", made_up_steps([]))
-    settings = one_cycle.headline_settings("cpu")
-    assert list(settings) == ["1cycle, 2 epochs", "1cycle, 4 epochs", "1cycle, 8 epochs", "1cycle, 16 epochs",
-                              "step, LR 0.1, 8 epochs", "step, LR 0.4, 8 epochs", "step, LR 0.1, 16 epochs"]
-    results = {label: fake(HIGH if c.epochs >= 8 else LOW, epochs=c.epochs) for label, c in settings.items()}
-    shares = one_cycle.against_plateau(results, "cpu")
-    assert {k: c.verdict for k, c in shares.items()} == {8: "contradicted", 4: "contradicted", 2: "held", 1: "held"}
-    said = one_cycle.plateau_readings(results, "cpu")
-    assert said["ratio_words"] == ("the largest share at which the cycle was shown to be as good is **1/2** of the "
+def test_cycles_double_from_an_eighth_of_the_plateau_until_one_is_as_good(monkeypatch):
+    trained = []
+    made_up_headline(monkeypatch, trained)
+    results = sc.headline("cpu")
+    cycles = [(lr, e) for schedule, lr, e in trained if schedule == "one_cycle"]
+    assert list(dict.fromkeys(cycles)) == [(0.4, 2), (0.4, 4), (0.4, 8)]
+    assert list(results) == ["1cycle, 2 epochs", "1cycle, 4 epochs", "1cycle, 8 epochs", "step, LR 0.1, 8 epochs",
+                             "step, LR 0.4, 8 epochs", "step, LR 0.1, 16 epochs", "step, LR 0.1, 32 epochs"]
+    shares = sc.against_plateau(results, "cpu")
+    assert {k: c.verdict for k, c in shares.items()} == {8: "contradicted", 4: "contradicted", 2: "held"}
+    said = sc.plateau_readings(results, "cpu")
+    assert said["ratio_words"] == ("the smallest share at which the cycle was shown to be as good is **1/2** of the "
                                    "step schedule's iterations")
-    assert said["plateau_words"].startswith("it was still gaining at 16 epochs") and said["plateau_iters"] == 78 * 16
-    assert said["gains"] == "from 8 to 16 epochs +3.0 points (95% interval +2.7 to +3.3)"
-    arms = {label: results[label] for label in ("1cycle, 16 epochs", "step, LR 0.1, 16 epochs")}
-    assert one_cycle.EQUAL_ITERATIONS.decide_on(arms).verdict == "inconclusive"  # the same accuracies
-    arms["step, LR 0.1, 16 epochs"] = fake(LOW, epochs=16)
-    equal = one_cycle.EQUAL_ITERATIONS.decide_on(arms)
-    assert equal.verdict == "held" and equal.words(equal.claim.sums_up) == ("the whole interval lies above zero, "
-                                                                            "so the cycle is better")
+    assert said["plateau_words"] == "its plateau is 16 epochs" and said["plateau_iters"] == 78 * 16
+    shares[2] = shares[8]  # no share held, the last one contradicted
+    assert sc.ratio_words(shares).endswith("not even with 1/2 of its iterations")
+    shares[2] = sc.compare(np.array(HIGH), np.array([a + 0.3 for a in HIGH]), -0.5)  # straddles the margin
+    assert sc.ratio_words(shares).endswith(", whose interval straddles the margin (11 seeds per arm would decide it, "
+                                           "if the means and spreads stayed as measured)")
+    assert said["gains"].startswith("from 8 to 16 epochs +3.0 points (95% interval +2.7 to +3.3); from 16 to 32")
+    assert list(sc.shares_table(results, "cpu").index) == ["2 epochs (156 iterations)", "4 epochs (312 iterations)",
+                                                           "8 epochs (624 iterations)"]
 
 
 def test_large_peaks_may_train_as_well_without_being_shown_to_help():
     results = {one_cycle.peak_label(p): fake(LOW) for p in one_cycle.PEAKS}
-    results[one_cycle.peak_label(0.4)] = fake(HIGH)
+    results[one_cycle.peak_label(0.211)] = fake(HIGH)  # the book's peak: the one not in PEAKS
     results[one_cycle.peak_label(2.0)] = fake([a + 0.1 for a in HIGH])  # the best high peak, a tenth ahead
     works = one_cycle.HIGH_PEAKS_TRAIN.decide_on(results)
     assert works.details == {"best": 2.0} and works.verdict == "held"
+    assert works.ours.endswith("the book's peak 0.211 85.1 ± 0.2%")
+    assert one_cycle.best_peak(results, "cpu") == {"best_peak": 2.0, "best_peak_acc": pytest.approx(85.2)}
     assert one_cycle.LARGE_PEAKS.decide_on(results).verdict == "inconclusive"
-    results[one_cycle.SMITH] = fake(LOW)
+    results[one_cycle.smith_label(1e-4)] = fake(LOW)
     smith = one_cycle.SMITH_CYCLE.decide_on(results)
     assert smith.verdict == "contradicted"
     assert smith.words(smith.claim.sums_up) == "worse than the book's cycle by more than the margin"
@@ -200,22 +218,27 @@ def test_the_shape_and_adam_claims_compare_their_two_settings():
     assert adam.verdict == "held" and adam.ours.startswith("1cycle with Adam 80.1")
 
 
-def test_the_wide_range_test_peaks_in_its_last_tenth_or_not():
-    def finder(peak_at):  # accuracy rising up to `peak_at` of a linear range up to 3, then falling
-        return {"lr": list(np.linspace(0.001, 3, 100)),
-                "valid_metrics": {"accuracy": [1 - abs(i / 99 - peak_at) for i in range(100)]}}
-    assert one_cycle.LARGE_LRS.decide_on({"wide": [finder(1.0), finder(0.99), finder(1.0)]}).verdict == "held"
-    early = one_cycle.LARGE_LRS.decide_on({"wide": [finder(0.4), finder(0.45), finder(0.5)]})
-    assert early.verdict == "contradicted" and early.details["where"][0] < 0.9
+def test_the_wide_range_test_is_read_against_a_constant_lr_over_its_last_tenth():
+    def finders(lr, end):  # accuracy 0.5 for 90 iterations, then `end` over the last tenth
+        return [{"lr": list(lr), "valid_metrics": {"accuracy": [0.5] * 90 + [end + d] * 10}}
+                for d in (-0.004, 0.0, 0.004, 0.002, -0.002)]
+    wide = np.linspace(0.001, 3, 100)
+    results = {"wide": finders(wide, 0.8), "constant": finders([0.2] * 100, 0.8)}
+    decision = sc.LARGE_LRS.decide_on(results)
+    assert decision.verdict == "held" and decision.ours.startswith("last tenth (LR 2.7-3) 80.0%; constant LR 0.2")
+    results["wide"] = finders(wide, 0.7)
+    assert sc.LARGE_LRS.decide_on(results).verdict == "contradicted"
 
 
 def test_the_gap_at_each_size_is_the_cycle_minus_the_step_schedule():
     results = {"1cycle, quarter": fake(HIGH, n_train=2500), "step, quarter": fake(LOW, n_train=2500),
+               "1cycle, half": fake(HIGH, n_train=5000), "step, half": fake(HIGH, n_train=5000),
                "1cycle, all": fake(HIGH), "step, all": fake(HIGH)}
     gaps = one_cycle.size_gaps(results)
-    assert list(gaps) == [2500, 10_000] and gaps[2500].difference == pytest.approx(5.02)
+    assert list(gaps) == [2500, 5000, 10_000] and gaps[2500].difference == pytest.approx(5.02)
     said = one_cycle.size_readings(results)
-    assert said["n_small"] == 2500 and said["gap_full_diff"].startswith("+0.0 points")
+    assert said["n_small"] == 2500 and said["n_half"] == 5000 and said["gap_full_diff"].startswith("+0.0 points")
+    assert list(one_cycle.size_table(results).index) == [2500, 5000, 10_000]
 
 
 def test_overfitting_rise_is_not_fooled_by_noise_around_a_flat_curve():
@@ -415,11 +438,11 @@ def test_the_gradients_are_compared_over_the_cycles_peak_and_the_steps_constant_
                 for g in grads]
     results = {"1cycle, 4 epochs": runs([1.0e-3, 1.1e-3, 0.9e-3], 0.4, 4),
                "step, LR 0.1, 16 epochs": runs([1.5e-3, 1.6e-3, 1.4e-3], 0.1, 16)}
-    decision = one_cycle.GRADIENTS.decide_on(results)
+    decision = sc.GRADIENTS.decide_on(results)
     assert decision.verdict == "held" and decision.comparison.difference == pytest.approx(0.5)
     assert decision.details == {"lr_ratio": 4.0}
     results["1cycle, 4 epochs"] = runs([2.0e-3, 2.1e-3, 1.9e-3], 0.4, 4)
-    assert one_cycle.GRADIENTS.decide_on(results).verdict == "contradicted"
+    assert sc.GRADIENTS.decide_on(results).verdict == "contradicted"
 
 
 def test_an_inconclusive_verdict_says_what_would_decide_it():

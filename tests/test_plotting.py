@@ -299,3 +299,14 @@ def test_iteration_record_draws_the_first_seed_smoothed_if_asked():
     assert ax.get_lines()[0].get_ydata() == pytest.approx(plotting.smooth([1.0, 3.0, 2.0], 0.9))
     assert [line.get_label() for line in ax.get_lines()] == ["a", "b"] and not plotting.figure_problems(fig)
     plt.close(fig)
+
+
+def test_tests_by_iteration_draw_each_seed_thin_their_mean_thick_and_shade_the_end(finder):
+    fig, ax = plt.subplots()
+    plotting.plot_tests_by_iteration(ax, {"a": [finder, finder], "b": [finder]}, "title", last=0.1)
+    thick = [line for line in ax.get_lines() if line.get_linewidth() == 2]
+    assert labelled(ax) and len(ax.get_lines()) == 5 and len(thick) == 2
+    assert thick[0].get_ydata() == pytest.approx(100 * plotting.smooth(finder["valid_metrics"]["accuracy"]))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "a (mean of 2 seeds)", "b (mean of 1 seeds)", "last 10% of the iterations"]
+    plt.close(fig)

@@ -3,7 +3,7 @@ import pytest
 from helpers.callbacks import find_lr
 from helpers.config import make_config
 from helpers.engine import build_learner, quiet
-from helpers.suggestions import SUGGESTERS, suggestions
+from helpers.suggestions import SUGGESTERS, suggestion, suggestions
 
 
 def test_suggestions_match_fastais_lr_find():
@@ -42,3 +42,4 @@ def test_suggestions_of_a_made_up_curve():
     assert suggestions(finder) == pytest.approx(expected, rel=1e-6)
     finder["train_loss_smooth"][45:56] = [float("nan")] + [0.0] * 10  # what follows a NaN is ignored
     assert suggestions(finder) == pytest.approx(expected, rel=1e-6)
+    assert {name: suggestion(finder, name) for name in expected} == pytest.approx(expected, rel=1e-6)  # one at a time

@@ -10,7 +10,7 @@ from ..claim import Claim, difference
 from ..config import cycle_config, make_config, with_seeds
 from ..profiles import get_profile
 from ..runs import range_test, range_tests, run_job
-from ..suggestions import suggestions
+from ..suggestions import suggestion, suggestions
 
 FINDER = dict(start_lr=1e-5, end_lr=10)
 PAPER = "fastai (lr_find's suggestions)"
@@ -57,7 +57,7 @@ def spread(table):
 
 def suggested(method, profile=None, earlier=False):
     """fastai's suggestion `method` (`helpers.suggestions`), median over the seeds' tests."""
-    return float(proposed(profile, earlier)[method].median())
+    return float(np.median([suggestion(f, method) for f in finders(profile, earlier)]))
 
 
 def peak_lr(profile=None, earlier=False):

@@ -4,7 +4,7 @@ hyper-parameters in short, each row a claim decided by the book's rule."""
 from ..claim import Claim, difference, seeded
 from ..config import cycle_config
 from ..profiles import get_profile
-from . import clr, momentum, one_cycle, range_test, weight_decay
+from . import clr, momentum, one_cycle, range_test, super_convergence, weight_decay
 
 RECIPE, BASELINE = "the recipe (SGD, 1cycle)", "Adam, constant LR 1e-3"
 PAPER = "the book"
@@ -47,8 +47,7 @@ IN_SHORT = [
     *[("learning rate", claim) for claim in range_test.MINIMUM_AS_GOOD_AS.values()],
     ("learning rate", range_test.MINIMUM_BEATS_VALLEY),
     ("learning rate", one_cycle.LARGE_PEAKS),
-    ("schedule", one_cycle.EQUAL_ITERATIONS),
-    ("schedule", one_cycle.SHORT_CYCLE),
+    ("schedule", super_convergence.SHORT_CYCLE),
     ("momentum", momentum.CYCLICAL_MOMENTUM),
     ("momentum", momentum.BEATS_099),
     ("weight decay", weight_decay.WD_1E4),

@@ -12,7 +12,7 @@ from ..config import cycle_config
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
 from ..runs import run_job_grid, run_seeds, seeded_finder_jobs
-from ..suggestions import suggestions
+from ..suggestions import suggestion
 from .momentum import lead_of_best, mean_and_std, settings as momentum_settings
 from .one_cycle import adam_lr
 from .range_test import book_cycle
@@ -48,7 +48,7 @@ def finder_table(finders):
         return {"lowest smoothed validation loss": float(np.median(lows)),
                 "its spread over seeds": max(lows) - min(lows),
                 "at LR": float(np.median([f["lr"][int(np.nanargmin(v))] for f, v in zip(tests, valid)])),
-                "minimum/10 suggestion": float(np.median([suggestions(f)["minimum/10"] for f in tests]))}
+                "minimum/10 suggestion": float(np.median([suggestion(f, "minimum/10") for f in tests]))}
     return pd.DataFrame({label(wd): row(fs) for wd, fs in finders.items()}).T.rename_axis("weight decay")
 
 
