@@ -1,5 +1,6 @@
 """Plots in one style for every chapter: titles, labelled axes, legends, one colour cycle."""
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 import numpy as np
 
 from .analysis import acc, smooth
@@ -360,7 +361,7 @@ def plot_tests_by_iteration(ax, groups, title, last=None):
 
 def plot_intervals_against(ax, series, title, xlabel, ylabel, zero=False):
     """One line per {label: {x: Comparison}}: each difference (or mean) with its 95% interval as
-    an error bar, against x on a log axis ticked at the xs; a grey line at zero if `zero`."""
+    an error bar, against x on a log axis ticked (only) at the xs; a grey line at zero if `zero`."""
     xs = sorted({x for points in series.values() for x in points})
     for j, (label, points) in enumerate(series.items()):
         cs = list(points.values())
@@ -369,7 +370,8 @@ def plot_intervals_against(ax, series, title, xlabel, ylabel, zero=False):
     if zero:
         ax.axhline(0, color="grey", lw=1)
     ax.set(xscale="log", title=title, xlabel=xlabel, ylabel=ylabel)
-    ax.set_xticks(xs, [f"{x:g}" for x in xs])
+    ax.set_xticks(xs, [f"{x:.3g}" if x < 1 else f"{x:g}" for x in xs])
+    ax.xaxis.set_minor_formatter(NullFormatter())  # only the xs are labelled
     ax.legend()
 
 

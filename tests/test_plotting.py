@@ -281,13 +281,19 @@ def test_intervals_against_x_draw_each_difference_with_its_interval():
     from helpers.analysis import Comparison
     fig, ax = plt.subplots()
     gaps = {2500: Comparison(-2.0, -6.0, 2.0, "inconclusive"), 10_000: Comparison(-3.0, -4.0, -2.0, "held")}
-    plotting.plot_intervals_against(ax, {"gap": gaps, "other": {5000: gaps[2500]}}, "t", "images", "points", zero=True)
+    plotting.plot_intervals_against(ax, {"gap": gaps, "other": {5000: gaps[2500], 0.2113: gaps[2500]}}, "t", "images",
+                                    "points", zero=True)
     line, bars = ax.containers[0].lines[0], ax.containers[0].lines[2][0]
     assert list(line.get_ydata()) == [-2.0, -3.0]
     assert [s[:, 1].tolist() for s in bars.get_segments()] == [[-6, 2], [-4, -2]]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["2500", "5000", "10000"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.211", "2500", "5000", "10000"]
     assert ax.get_lines()[-1].get_ydata()[0] == 0  # the zero line
     assert not plotting.figure_problems(fig)
+    plt.close(fig)
+    fig, ax = plt.subplots()  # less than a decade: matplotlib would label minor ticks too
+    plotting.plot_intervals_against(ax, {"gap": gaps}, "t", "images", "points")
+    fig.canvas.draw()
+    assert not any(t.get_text() for t in ax.get_xticklabels(minor=True))  # only the xs are labelled
     plt.close(fig)
 
 
