@@ -140,6 +140,11 @@ def plateau(by_epochs, gain):
     return None
 
 
+def highest_mean(results):
+    """The key of {key: [result per seed]} with the highest mean final accuracy."""
+    return max(results, key=lambda k: acc(results[k]).mean())
+
+
 def summary_table(results):
     """Mean, std, min and max of the final accuracy (%) and the number of diverged runs, one row
     per setting of {setting: [result per seed]}."""

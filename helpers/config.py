@@ -12,7 +12,7 @@ import torch
 
 from .data import dataset_info
 from .models import HEADS
-from .profiles import get_profile, profile_for
+from .profiles import get_profile
 from .schedules import CLR_MODES
 
 SCHEDULES = ("one_cycle", "linear_cycle", "constant", "step") + CLR_MODES
@@ -23,7 +23,7 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.o
               "adamax": torch.optim.Adamax, "rmsprop": torch.optim.RMSprop,
               "adagrad": torch.optim.Adagrad, "adadelta": torch.optim.Adadelta}
 WITH_MOMENTUM = ("sgd", "adam", "adamw", "adamax")  # `mom` is SGD's momentum or Adam's beta1
-SIZES = ("dataset", "depth", "n_train", "n_valid", "batch_size", "epochs")  # from the profile
+SIZES = ("dataset", "depth", "n_train", "n_valid", "n_test", "batch_size", "epochs")  # from the profile
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Config:
     head: str = "linear"
     n_train: int = None
     n_valid: int = None
-    n_test: int = 0                   # final metrics on this many test images (0: on the n_valid)
+    n_test: int = None                # final metrics on this many test images (0: on the n_valid)
     batch_size: int = None
     epochs: int = None
     schedule: str = "one_cycle"
@@ -134,8 +134,8 @@ def make_config(profile=None, **overrides):
 
 
 def with_seeds(config, seeds=None):
-    """`config` once per seed (unless given, those of `profile_for(config)`)."""
-    seeds = profile_for(config).seeds if seeds is None else seeds
+    """`config` once per seed (unless given, those of its profile)."""
+    seeds = get_profile(config.profile).seeds if seeds is None else seeds
     return [replace(config, seed=s) for s in seeds]
 
 

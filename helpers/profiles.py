@@ -42,12 +42,6 @@ PROFILES = {
 PROFILES.update({f"{name}-2threads": replace(PROFILES[name], name=f"{name}-2threads", threads=2)
                  for name in ("smoke", "cpu")})
 
-# The sizes the cpu results were computed with before the book moved to five seeds, 400-iteration
-# range tests and final metrics on the whole test set (issue 20). A chapter moves when it is
-# recomputed; until then its configs keep n_test 0 and `profile_for` gives them these sizes.
-EARLIER = {"cpu": dict(seeds=(0, 1, 2), finder_iters=100)}
-
-
 def get_profile(name=None):
     """The profile called `name`, or the one named by ``BOOK_PROFILE`` (default ``cpu``)."""
     name = name if name is not None else profile_name()
@@ -56,10 +50,3 @@ def get_profile(name=None):
                          "(set BOOK_PROFILE or pass a name)")
     return PROFILES[name]
 
-
-def profile_for(config):
-    """The profile of `config` with the seeds and range-test length its chapter runs at: the
-    profile's own, or `EARLIER`'s for a config whose final metrics are on the validation subset
-    (n_test 0, a chapter not yet recomputed)."""
-    p = get_profile(config.profile)
-    return p if config.n_test else replace(p, **EARLIER.get(p.name, {}))

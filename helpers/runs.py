@@ -14,7 +14,7 @@ from .callbacks import RangeTest, find_lr
 from .config import Config, require_complete, with_seeds
 from .engine import ENGINE_VERSION, build_learner, quiet, train
 from .grid import run_jobs
-from .profiles import profile_for
+from .profiles import get_profile
 from .provenance import provenance
 
 
@@ -40,12 +40,8 @@ class Job:
 
     @property
     def spec(self):
-        """What the result depends on: its key in the cache, and stored in the result. A config
-        with n_test 0 leaves the field out, so results computed before it existed keep their key."""
-        config = asdict(self.config)
-        if not config["n_test"]:
-            del config["n_test"]
-        return json.loads(json.dumps({"config": config, **self.options, "engine": ENGINE_VERSION}))
+        """What the result depends on: its key in the cache, and stored in the result."""
+        return json.loads(json.dumps({"config": asdict(self.config), **self.options, "engine": ENGINE_VERSION}))
 
     def __call__(self):
         return self.compute(self.config, **self.options)
@@ -78,7 +74,7 @@ def run_job(config):
 def finder_job(config, start_lr=1e-5, end_lr=10.0, num_it=None, scale="exp", stop_div=True, bn_stats="batch"):
     """The job of an LR range test on the model and data of `config` (its schedule is ignored);
     `num_it` defaults to the profile's `finder_iters`. See `helpers.callbacks.RangeTest`."""
-    num_it = num_it or profile_for(config).finder_iters
+    num_it = num_it or get_profile(config.profile).finder_iters
     RangeTest(start_lr, end_lr, num_it, scale, stop_div, bn_stats)  # check the arguments now
     finder = dict(start_lr=start_lr, end_lr=end_lr, num_it=num_it, scale=scale, stop_div=stop_div,
                   bn_stats=bn_stats)

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from helpers.analysis import highest_mean
 from helpers.claim import Claim, glue_all
 from helpers.experiments import (clr, fitting, interpolation, momentum, one_cycle, range_test, recipe,
                                  super_convergence as sc, weight_decay)
@@ -162,7 +163,7 @@ def test_the_step_schedule_doubles_until_it_plateaus_or_reaches_its_longest(monk
     trained = []
     made_up_headline(monkeypatch, trained)
     assert sc.step_plateau("cpu") == (0.1, 16)  # 8 -> 16 gains, 16 -> 32 does not
-    assert list(dict.fromkeys(trained)) == [("step", 0.1, 8), ("step", 0.4, 8), ("step", 0.1, 16), ("step", 0.1, 32)]
+    assert trained == [("step", 0.1, 8), ("step", 0.4, 8), ("step", 0.1, 16), ("step", 0.1, 32)]
     arms = sc.short_cycle_arms("cpu")
     assert [jobs[0].config.epochs for jobs in arms.values()] == [2, 16]  # an eighth of the plateau
     assert list(arms)[0] == "1cycle, 2 epochs" and arms["1cycle, 2 epochs"][0].config.lr == 0.4
@@ -178,7 +179,7 @@ def test_cycles_double_from_an_eighth_of_the_plateau_until_one_is_as_good(monkey
     made_up_headline(monkeypatch, trained)
     results = sc.headline("cpu")
     cycles = [(lr, e) for schedule, lr, e in trained if schedule == "one_cycle"]
-    assert list(dict.fromkeys(cycles)) == [(0.4, 2), (0.4, 4), (0.4, 8)]
+    assert cycles == [(0.4, 2), (0.4, 4), (0.4, 8)]
     assert list(results) == ["1cycle, 2 epochs", "1cycle, 4 epochs", "1cycle, 8 epochs", "step, LR 0.1, 8 epochs",
                              "step, LR 0.4, 8 epochs", "step, LR 0.1, 16 epochs", "step, LR 0.1, 32 epochs"]
     shares = sc.against_plateau(results, "cpu")
@@ -423,13 +424,29 @@ def test_cyclical_momentum_against_a_constant_0_99():
 
 
 def test_the_recipe_is_compared_with_the_runs_of_its_length():
-    results = {recipe.RECIPE: fake(HIGH), recipe.BASELINE: fake(LOW), clr.TRIANGULAR: fake(list(reversed(HIGH)))}
-    assert recipe.BEATS_BASELINE.decide_on(results).verdict == "held"
+    results = {recipe.RECIPE: fake(HIGH), recipe.STEP: fake(LOW), recipe.ADAM: fake([a + 1 for a in HIGH]),
+               clr.TRIANGULAR: fake(list(reversed(HIGH))), recipe.BASELINE: fake(LOW)}
+    verdicts = {s: c.verdict for s, c in recipe.against_recipe(results).items()}
+    assert verdicts == {"The recipe beats the tuned step schedule": "held",
+                        "The recipe beats Adam with 1cycle": "contradicted",
+                        "The recipe beats the triangular CLR": "inconclusive",
+                        "The recipe beats the plain Adam": "held"}
     decision = recipe.BEATS_CLR.decide_on(results)
-    assert decision.verdict == "inconclusive" and decision.comparison.difference == pytest.approx(0)
+    assert decision.comparison.difference == pytest.approx(0)
     assert decision.words(decision.claim.says) == ("the interval includes zero, so at 5 seeds the recipe and the "
                                                    "triangular CLR cannot be told apart")
 
+
+def test_the_step_schedule_is_tuned_over_its_start_and_its_drops():
+    grid = recipe.step_grid("smoke")
+    assert len(grid) == 6 and {c.epochs for c in grid.values()} == {recipe.budget("smoke")}
+    assert {tuple(c.steps) for c in grid.values()} == {(0.5, 0.75), clr.LATE_DROPS}
+    assert {c.lr for c in grid.values()} == set(recipe.step_starts("smoke"))
+    results = {key: fake([80 + i] * 3) for i, key in enumerate(grid)}
+    assert highest_mean(results) == list(grid)[-1]
+    lines = recipe.step_intervals(results)
+    assert list(lines) == list(recipe.DROPS) and all(len(points) == 3 for points in lines.values())
+    assert lines["drops at 50% and 75%"][0.1].difference == pytest.approx(80)
 
 
 def test_the_gradients_are_compared_over_the_cycles_peak_and_the_steps_constant_half():

@@ -65,7 +65,7 @@ def test_extrapolated_statistics_go_negative_and_the_loss_is_nan_not_an_error():
 
 
 def test_interpolation_of_a_run_starts_at_its_snapshot():
-    config = make_config("smoke", n_train=256, n_valid=128, batch_size=64, epochs=2, lr=0.1)
+    config = make_config("smoke", n_train=256, n_valid=128, n_test=0, batch_size=64, epochs=2, lr=0.1)
     result = interpolation(config, {"line": (1, 2)}, [0.0, 0.5, 1.0, 3.0], n_images=128, average=(1, 2))
     line = result["lines"]["line"]
     assert line["epochs"] == [1, 2] and line["interpolated"]["alpha"] == [0.0, 0.5, 1.0, 3.0]
@@ -73,7 +73,7 @@ def test_interpolation_of_a_run_starts_at_its_snapshot():
     assert 0 <= result["average"]["accuracy"] <= 1 and math.isfinite(result["average"]["loss"])
     for bn in ("interpolated", "recomputed"):
         assert all(0 <= a <= 1 for a in line[bn]["valid_acc"])
-    # at alpha = 1 with interpolated statistics the model is the final one, as validated after training
+    # at alpha = 1 with interpolated statistics the model is the final one, as validated after training (n_test 0)
     assert line["interpolated"]["valid_loss"][2] == pytest.approx(result["run"]["final"]["valid_loss"], rel=1e-4)
     with pytest.raises(ValueError, match="pairs"):
         interpolation(config, {"line": (2, 3)}, [0.5])

@@ -7,7 +7,7 @@ from helpers import cache, engine, runs
 from helpers.cache import MissingResult, result_path, save_json
 from helpers.config import Config, make_config, require_complete, with_seeds
 from helpers.grid import run_jobs
-from helpers.profiles import PROFILES, get_profile, profile_for
+from helpers.profiles import PROFILES, get_profile
 from helpers.runs import Job, range_test, run
 
 TINY = dict(n_train=256, n_valid=128, batch_size=64, epochs=1, depth=8)
@@ -78,7 +78,7 @@ def test_bad_cache_mode(monkeypatch, counted):
 
 # ---- a run: history, provenance, determinism
 def test_run_history_and_provenance():
-    config = make_config("smoke", **{**TINY, "epochs": 2}, mom_min=0.85)
+    config = make_config("smoke", **{**TINY, "epochs": 2}, mom_min=0.85, n_test=0)  # final metrics: the epochs'
     result = run(config)
     it, ep = result["history"]["iteration"], result["history"]["epoch"]
     n = 2 * (256 // 64)
@@ -102,20 +102,17 @@ def test_final_metrics_on_the_test_images_the_config_names():
     config = make_config("smoke", **TINY, n_test=300)
     result = run(config)
     assert result["final"]["images"] == 300 and len(result["history"]["epoch"]["accuracy"]) == 1
-    assert run(make_config("smoke", **TINY))["final"]["images"] == 128  # n_test 0: the epochs' images
+    assert run(make_config("smoke", **TINY, n_test=0))["final"]["images"] == 128  # n_test 0: the epochs' images
     with pytest.raises(ValueError, match="n_test must be a positive integer"):
         make_config("smoke", n_test=-1)
 
 
-def test_results_from_before_n_test_keep_their_key_and_earlier_sizes():
-    earlier, now = make_config("cpu", name="x"), make_config("cpu", name="x", n_test=10_000)
-    assert "n_test" not in Job(earlier, run).spec["config"] and Job(now, run).spec["config"]["n_test"] == 10_000
-    assert profile_for(earlier).seeds == (0, 1, 2) and profile_for(earlier).finder_iters == 100
-    assert profile_for(now) == get_profile("cpu") and len(get_profile("cpu").seeds) >= 5
-    assert [c.seed for c in with_seeds(earlier)] == [0, 1, 2]
-    assert runs.finder_job(now).options["finder"]["num_it"] == get_profile("cpu").finder_iters
-    smoke = make_config("smoke")
-    assert profile_for(smoke) == get_profile("smoke")  # the smoke profile has no earlier sizes
+def test_every_config_has_the_profiles_sizes_and_its_seeds():
+    config = make_config("cpu", name="x")
+    assert config.n_test == get_profile("cpu").n_test and Job(config, run).spec["config"]["n_test"] == 10_000
+    assert [c.seed for c in with_seeds(config)] == list(get_profile("cpu").seeds) and len(get_profile("cpu").seeds) >= 5
+    assert runs.finder_job(config).options["finder"]["num_it"] == get_profile("cpu").finder_iters
+    assert [c.seed for c in with_seeds(make_config("smoke"))] == list(get_profile("smoke").seeds)
 
 
 def test_same_config_same_history(monkeypatch):
@@ -308,9 +305,9 @@ def test_cycle_config_names_variants_by_what_they_change():
 
 
 def test_seeded_finder_jobs_are_one_range_test_per_seed_of_each_setting():
-    settings = {"a": make_config("cpu", name="a", n_test=10_000), "b": make_config("cpu", name="b", lr=0.2)}
+    settings = {"a": make_config("cpu", name="a"), "b": make_config("smoke", name="b", lr=0.2)}
     jobs = runs.seeded_finder_jobs(settings, start_lr=1e-3, end_lr=1.0)
     assert {k: [j.spec for j in js] for k, js in jobs.items()} == {
         k: [runs.finder_job(c, start_lr=1e-3, end_lr=1.0).spec for c in with_seeds(config)]
         for k, config in settings.items()}
-    assert [len(js) for js in jobs.values()] == [5, 3]  # the seeds of each config's profile_for
+    assert [len(js) for js in jobs.values()] == [5, 2]  # the seeds of each config's profile

@@ -43,7 +43,7 @@ def settings(profile=None):
     """{label: config} of the chapter's ten settings."""
     p = get_profile(profile)
     base_lr, max_lr = bounds(p.name)
-    common = dict(epochs=epochs(p.name), wd=1e-4, n_test=p.n_test)
+    common = dict(epochs=epochs(p.name), wd=1e-4)
     iterations = epochs(p.name) * (p.n_train // p.batch_size)
     cyclical = dict(lr=max_lr, base_lr=base_lr, step_epochs=step_epochs(p.name), mom=0.9, **common)
     return {
@@ -56,19 +56,6 @@ def settings(profile=None):
         **{label: make_config(p.name, name=f"clr-{opt}", schedule="constant", opt=opt, lr=lr, **common)
            for label, (opt, lr) in ADAPTIVE.items()},
     }
-
-
-def earlier_settings(profile=None):
-    """This chapter's triangular CLR and Adam before issue 20 (bounds from the earlier range tests,
-    a one-epoch step, one and a half budgets), which the recipe chapter compares with until it is
-    recomputed."""
-    p = get_profile(profile)
-    max_lr = peak_lr(p.name, earlier=True)
-    base_lr = max_lr / 4
-    common = dict(epochs=p.epochs + p.epochs // 2, wd=1e-4)
-    return {TRIANGULAR: make_config(p.name, name="clr-triangular", schedule="triangular", lr=max_lr,
-                                    base_lr=base_lr, step_epochs=1, mom=0.9, **common),
-            "Adam": make_config(p.name, name="clr-adam", schedule="constant", opt="adam", lr=0.001, **common)}
 
 
 def best_fixed(results):

@@ -21,7 +21,7 @@ def cases(profile=None):
     without regularisation on a tenth of the images, for 30 epochs."""
     p = get_profile(profile)
     long_run, small_train = 2 * p.epochs, max(p.n_train // 10, 2 * p.batch_size)
-    common = dict(schedule="constant", n_test=p.n_test)
+    common = dict(schedule="constant")
     return {
         UNDER: make_config(p.name, name="fit-const-small-lr", lr=0.002, wd=1e-4, epochs=long_run, **common),
         BALANCED: make_config(p.name, name="fit-const-balanced", lr=0.02, wd=1e-4, epochs=long_run, **common),
@@ -33,7 +33,7 @@ def cases(profile=None):
 def finder_arms(profile=None):
     """{weight decay: [range test per seed]}."""
     p = get_profile(profile)
-    return seeded_finder_jobs({wd: make_config(p.name, name="fit", wd=wd, n_test=p.n_test) for wd in FINDER_WDS},
+    return seeded_finder_jobs({wd: make_config(p.name, name="fit", wd=wd) for wd in FINDER_WDS},
                               **FINDER)
 
 

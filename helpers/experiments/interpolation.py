@@ -23,7 +23,7 @@ def configs(profile=None):
     half a budget), and the step schedule of the 1cycle chapter (LR 0.1) for as many epochs."""
     p = get_profile(profile)
     cycle = 2 * max(1, p.epochs // 2)
-    common = dict(mom=0.9, wd=1e-4, epochs=3 * cycle, n_test=p.n_test)
+    common = dict(mom=0.9, wd=1e-4, epochs=3 * cycle)
     return {REGULAR: make_config(p.name, name="ip-step", schedule="step", lr=0.1, **common),
             CYCLICAL: make_config(p.name, name="ip-clr", schedule="triangular", lr=HIGH, base_lr=0.1,
                                   step_epochs=cycle // 2, **common)}

@@ -4,7 +4,7 @@ forum). Every cycle is the book's (`range_test.book_cycle`) unless it says other
 import numpy as np
 import pandas as pd
 
-from ..analysis import acc, compare, decide, fmt, one_sample, summary_table
+from ..analysis import acc, compare, decide, fmt, one_sample
 from ..claim import Claim, difference, seeded
 from ..config import make_config, step_config, with_seeds
 from ..paper import FORUM, SC as PAPER
@@ -20,15 +20,6 @@ FRACTIONS = {"all": 1, "half": 2, "quarter": 4}  # training images: the profile'
 ADAM_FINDER = dict(start_lr=1e-6, end_lr=1.0)
 COSINE, LINEAR = "fastai fit_one_cycle (cosine)", "Smith's linear cycle (helpers)"
 SGD, ADAM, ADAMW = "SGD (the book's cycle)", "Adam, L2 1e-4", "AdamW, decoupled 1e-2"
-
-
-def seed_table(results, columns=None):
-    """`analysis.summary_table` of the final accuracies (no diverged runs here), after the
-    columns {name: f([result per seed])}."""
-    table = summary_table(results).drop(columns="diverged runs")
-    for i, (name, f) in enumerate((columns or {}).items()):
-        table.insert(i, name, [f(rs) for rs in results.values()])
-    return table
 
 
 def accuracies(table, keys):
@@ -117,7 +108,7 @@ def less_data_settings(profile=None):
     for name, k in FRACTIONS.items():
         n = p.n_train // k
         settings[f"1cycle, {name}"] = book_cycle(p.name, n_train=n, epochs=k * p.epochs)
-        settings[f"step, {name}"] = step_config(p.name, lr=lr, n_train=n, epochs=2 * k * p.epochs, n_test=p.n_test)
+        settings[f"step, {name}"] = step_config(p.name, lr=lr, n_train=n, epochs=2 * k * p.epochs)
     return settings
 
 
@@ -170,7 +161,7 @@ def adam_lr(profile=None):
     """Adam's peak LR by the book's rule: fastai's "minimum/10" suggestion of range tests of Adam
     (L2 1e-4), median over the seeds'."""
     p = get_profile(profile)
-    config = make_config(p.name, name="sc-adam", opt="adam", wd=1e-4, n_test=p.n_test)
+    config = make_config(p.name, name="sc-adam", opt="adam", wd=1e-4)
     tests = run_jobs([finder_job(c, **ADAM_FINDER) for c in with_seeds(config)])
     return float(np.median([suggestion(t, "minimum/10") for t in tests]))
 

@@ -17,17 +17,14 @@ PAPER = "fastai (lr_find's suggestions)"
 RULE = "minimum/10"  # the book's rule for the SGD peak LR: see `peak_lr`
 
 
-def config(profile=None, earlier=False, **changes):
-    """The chapter's model and data (`name` "lr" unless changed); `earlier` gives the config of
-    the tests computed before issue 20 (three seeds of 100 iterations: see `helpers.profiles`),
-    which the chapters not yet recomputed still read their peak LR from."""
-    p = get_profile(profile)
-    return make_config(p.name, **{"name": "lr", "n_test": 0 if earlier else p.n_test, **changes})
+def config(profile=None, **changes):
+    """The chapter's model and data (`name` "lr" unless changed)."""
+    return make_config(get_profile(profile).name, **{"name": "lr", **changes})
 
 
-def finders(profile=None, earlier=False):
+def finders(profile=None):
     """The range tests, one per seed of the profile."""
-    return range_tests(with_seeds(config(profile, earlier)), **FINDER)
+    return range_tests(with_seeds(config(profile)), **FINDER)
 
 
 SHORTEST = 30  # iterations: fastai's "slide" needs a curve this long
@@ -40,10 +37,10 @@ def short_finders(profile=None):
     return range_tests(with_seeds(config(p.name, name="lr-short")), **FINDER, num_it=num_it)
 
 
-def proposed(profile=None, earlier=False, tests=None):
+def proposed(profile=None, tests=None):
     """fastai's suggestions and the loss minimum (columns) of each seed's test (rows), of the
     chapter's tests unless `tests` are given."""
-    tests = finders(profile, earlier) if tests is None else tests
+    tests = finders(profile) if tests is None else tests
     return pd.DataFrame([suggestions(f) for f in tests],
                         index=pd.Index([f["config"]["seed"] for f in tests], name="seed"))
 
@@ -55,28 +52,28 @@ def spread(table):
                          "largest / smallest": table.max() / table.min()})
 
 
-def suggested(method, profile=None, earlier=False):
+def suggested(method, profile=None):
     """fastai's suggestion `method` (`helpers.suggestions`), median over the seeds' tests."""
-    return float(np.median([suggestion(f, method) for f in finders(profile, earlier)]))
+    return float(np.median([suggestion(f, method) for f in finders(profile)]))
 
 
-def peak_lr(profile=None, earlier=False):
+def peak_lr(profile=None):
     """The book's SGD peak LR: a tenth of the loss minimum (fastai's "minimum/10"), median over
     the seeds' range tests."""
-    return suggested(RULE, profile, earlier)
+    return suggested(RULE, profile)
 
 
 def book_cycle(profile=None, **changes):
     """The book's 1cycle run (`helpers.config.BOOK_CYCLE`) at the book's peak LR, named
     "book-1cycle" unless `changes` name it; the engine chapter's first experiment."""
     p = get_profile(profile)
-    return cycle_config(p.name, **{"name": "book-1cycle", "lr": peak_lr(p.name), "n_test": p.n_test, **changes})
+    return cycle_config(p.name, **{"name": "book-1cycle", "lr": peak_lr(p.name), **changes})
 
 
-def accuracy_peak_lr(profile=None, earlier=False):
+def accuracy_peak_lr(profile=None):
     """Where the smoothed validation accuracy of the tests peaks, median over the seeds."""
     return float(np.median([f["lr"][int(np.argmax(smooth(f["valid_metrics"]["accuracy"])))]
-                            for f in finders(profile, earlier)]))
+                            for f in finders(profile)]))
 
 
 def running_stats(profile=None):

@@ -4,7 +4,7 @@ shortest cycle that is as good as it, and the gradients during a cycle."""
 import numpy as np
 import pandas as pd
 
-from ..analysis import acc, compare, fmt, plateau, smooth
+from ..analysis import acc, compare, fmt, highest_mean, plateau, smooth, summary_table
 from ..claim import Claim, bound, seeded, to_decide
 from ..config import make_config, step_config
 from ..paper import FORUM, PAPER as NUMBERS, SC as PAPER
@@ -41,11 +41,13 @@ def iterations(results):
     return len(results[0]["history"]["iteration"]["lr"])
 
 
-def seed_table(results):
-    """Iterations and the final accuracy (%) over seeds, one row per setting."""
-    return pd.DataFrame({label: {"iterations": iterations(rs), "mean (%)": acc(rs).mean(),
-                                 "std (%)": acc(rs).std(ddof=1), "min (%)": acc(rs).min(), "max (%)": acc(rs).max()}
-                         for label, rs in results.items()}).T
+def seed_table(results, columns=None):
+    """`analysis.summary_table` of the final accuracies (no diverged runs here), after the
+    columns {name: f([result per seed])}."""
+    table = summary_table(results).drop(columns="diverged runs")
+    for i, (name, f) in enumerate((columns or {}).items()):
+        table.insert(i, name, [f(rs) for rs in results.values()])
+    return table
 
 
 # ---- how high the learning rate can go: a linear range test up to 3, and a constant-LR control
@@ -53,7 +55,7 @@ def wide_arms(profile=None):
     """{"wide": [linear range test up to LR 3, per seed], "constant": [the same iterations at the
     book's peak LR, constant, per seed]}: the same model, data and evaluation."""
     p = get_profile(profile)
-    config = make_config(p.name, name="sc-wide", n_test=p.n_test)
+    config = make_config(p.name, name="sc-wide")
     lr = peak_lr(p.name)
     return {**seeded_finder_jobs({"wide": config}, **WIDE),
             **seeded_finder_jobs({"constant": config}, start_lr=lr, end_lr=lr, scale="linear", stop_div=False)}
@@ -65,10 +67,15 @@ def end_accuracy(finder):
     return 100 * float(np.mean(a[int(END * len(a)):]))
 
 
+def end_lr(finder):
+    """The LR at the start of the last tenth of a range test."""
+    return float(finder["lr"][int(END * len(finder["lr"]))])
+
+
 def large_lrs(results, margin):
     wide, constant = ([end_accuracy(f) for f in results[k]] for k in ("wide", "constant"))
-    lrs = results["wide"][0]["lr"]
-    return (f"last tenth (LR {lrs[int(END * len(lrs))]:.1f}-{lrs[-1]:.0f}) {np.mean(wide):.1f}%; constant LR "
+    first = results["wide"][0]
+    return (f"last tenth (LR {end_lr(first):.1f}-{first['lr'][-1]:.0f}) {np.mean(wide):.1f}%; constant LR "
             f"{results['constant'][0]['lr'][0]:.3g}, same iterations, {np.mean(constant):.1f}%",
             compare(np.array(wide), np.array(constant), margin), {})
 
@@ -82,7 +89,7 @@ def wide_readings(results):
     return {"wide_peak_lr": top, "wide_peak_where": "in the last tenth of the range" if share >= END else
             f"at {share:.0%} of the range",
             "wide_peak_acc": float(np.median([a.max() for a in curves])),
-            "wide_end_lr": float(wide[0]["lr"][int(END * len(wide[0]["lr"]))]),
+            "wide_end_lr": end_lr(wide[0]),
             "wide_iters": len(wide[0]["lr"]), "constant_lr": float(results["constant"][0]["lr"][0])}
 
 
@@ -95,7 +102,7 @@ def step_lrs(profile=None):
 def first_steps(profile=None):
     """{starting LR: step schedule of twice the budget}."""
     p = get_profile(profile)
-    return {lr: step_config(p.name, lr=lr, epochs=2 * p.epochs, n_test=p.n_test) for lr in step_lrs(p.name)}
+    return {lr: step_config(p.name, lr=lr, epochs=2 * p.epochs) for lr in step_lrs(p.name)}
 
 
 def plateau_of(steps):
@@ -104,21 +111,27 @@ def plateau_of(steps):
     return plateau({e: acc(rs) for e, rs in steps.items()}, bound("plateau"))
 
 
+def plateau_length(steps):
+    """The epochs of the step schedule at its plateau: `plateau_of` its {epochs: results}, or the
+    longest length trained when none was reached."""
+    return plateau_of(steps) or max(steps)
+
+
 def better_step_lr(profile=None):
     """The starting LR of `first_steps` with the higher mean accuracy."""
-    first = run_seeds(first_steps(profile))
-    return max(first, key=lambda s: acc(first[s]).mean())
+    return highest_mean(run_seeds(first_steps(profile)))
 
 
 def step_doubling(profile=None):
     """`better_step_lr`, and {epochs: results} of the step schedule from it, doubled from twice
     the budget until it plateaus (`analysis.plateau`) or reaches `STEP_LONGEST` budgets."""
     p = get_profile(profile)
-    lr = better_step_lr(p.name)
-    steps = {2 * p.epochs: run_seeds(first_steps(p.name))[lr]}
+    first = run_seeds(first_steps(p.name))
+    lr = highest_mean(first)
+    steps = {2 * p.epochs: first[lr]}
     while plateau_of(steps) is None and max(steps) < STEP_LONGEST * p.epochs:
         e = 2 * max(steps)
-        steps[e] = run_seeds({e: step_config(p.name, lr=lr, epochs=e, n_test=p.n_test)})[e]
+        steps[e] = run_seeds({e: step_config(p.name, lr=lr, epochs=e)})[e]
     return lr, steps
 
 
@@ -126,7 +139,7 @@ def step_plateau(profile=None):
     """(starting LR, epochs) of the step schedule at its plateau (the longest length trained
     when none was reached)."""
     lr, steps = step_doubling(profile)
-    return lr, plateau_of(steps) or max(steps)
+    return lr, plateau_length(steps)
 
 
 def shares(epochs):
@@ -134,15 +147,15 @@ def shares(epochs):
     return {k: max(1, epochs // k) for k in SHARES}
 
 
-def cycle_doubling(profile=None):
+def cycle_doubling(steps, profile=None):
     """{k: results} of the book's cycle with 1/k of the plateau's iterations, from the smallest
-    share up, until one is as good as the step schedule at its plateau (or all of `SHARES`)."""
-    p = get_profile(profile)
-    lr, epochs = step_plateau(p.name)
-    step = acc(step_doubling(p.name)[1][epochs])
+    share up, until one is as good as the step schedule at its plateau (or all of `SHARES`);
+    `steps` is the step schedule's {epochs: results} (`step_doubling`)."""
+    epochs = plateau_length(steps)
+    step = acc(steps[epochs])
     cycles = {}
     for k, e in shares(epochs).items():
-        cycles[k] = run_seeds({e: book_cycle(p.name, epochs=e)})[e]
+        cycles[k] = run_seeds({e: book_cycle(profile, epochs=e)})[e]
         if compare(acc(cycles[k]), step, bound("as good")).verdict == "held":
             break
     return cycles
@@ -153,9 +166,9 @@ def headline(profile=None):
     one at every length it was doubled to, and the cycles of `cycle_doubling`."""
     p = get_profile(profile)
     lr, steps = step_doubling(p.name)
-    _, epochs = step_plateau(p.name)
+    epochs = plateau_length(steps)
     first = run_seeds(first_steps(p.name))
-    cycles = cycle_doubling(p.name)
+    cycles = cycle_doubling(steps, p.name)
     return {**{cycle_label(shares(epochs)[k]): rs for k, rs in cycles.items()},
             **{step_label(s, 2 * p.epochs): rs for s, rs in first.items()},
             **{step_label(lr, e): rs for e, rs in steps.items() if e > 2 * p.epochs}}
@@ -203,7 +216,7 @@ def plateau_readings(results, profile=None):
     p = get_profile(profile)
     lr, steps = step_doubling(p.name)
     reached = plateau_of(steps)
-    epochs = reached or max(steps)
+    epochs = plateau_length(steps)
     step = acc(steps[epochs])
     gains = {e: compare(acc(steps[2 * e]), acc(steps[e]), bound("plateau")) for e in sorted(steps) if 2 * e in steps}
     return {
@@ -242,7 +255,7 @@ def short_cycle_arms(profile=None):
     lr, epochs = step_plateau(p)
     e = shares(epochs)[8]
     return seeded({cycle_label(e): book_cycle(p, epochs=e),
-                   step_label(lr, epochs): step_config(p, lr=lr, epochs=epochs, n_test=get_profile(p).n_test)})
+                   step_label(lr, epochs): step_config(p, lr=lr, epochs=epochs)})
 
 
 def short_cycle(results, margin):

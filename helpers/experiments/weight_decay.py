@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from ..analysis import acc, compare, fmt, smooth, summary_table
 from ..claim import Claim, bound, difference, minus, seeded
-from ..config import cycle_config
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
 from ..runs import run_job_grid, run_seeds, seeded_finder_jobs
@@ -70,19 +69,15 @@ def finder_findings(table):
                                if apart else "No value stands apart from the others."}
 
 
-def at(wds, profile=None, earlier=False):
-    """{weight decay: the book's 1cycle run with it} for each of `wds`; `earlier`, the book's
-    earlier cycle (`BOOK_CYCLE`, peak 0.4, three seeds), which the recipe reads until it is
-    recomputed (see `helpers.profiles`)."""
-    if earlier:
-        return {wd: cycle_config(profile, wd=wd) for wd in wds}
+def at(wds, profile=None):
+    """{weight decay: the book's 1cycle run with it} for each of `wds`."""
     book = book_cycle(profile)
     return {wd: replace(book, wd=wd) for wd in wds}
 
 
-def coarse(profile=None, earlier=False):
+def coarse(profile=None):
     """{weight decay: 1cycle config} of the coarse grid, powers of ten."""
-    return at(COARSE, profile, earlier)
+    return at(COARSE, profile)
 
 
 def best_coarse(results):
@@ -98,22 +93,22 @@ def fine(results):
     return tuple(float(f"{nonzero * 10 ** e:.0e}") for e in (0.5, -0.5))
 
 
-def refined(results, profile=None, earlier=False):
+def refined(results, profile=None):
     """{weight decay: 1cycle config} of the refinement (`fine`) of the coarse grid's `results`."""
-    return at(fine(results), profile, earlier)
+    return at(fine(results), profile)
 
 
-def searched(profile=None, earlier=False):
+def searched(profile=None):
     """{weight decay: 1cycle config} of the coarse grid and its refinement (the coarse grid is
     trained, or read back, to place the refinement)."""
-    grid = coarse(profile, earlier)
-    return {**grid, **refined(run_seeds(grid), profile, earlier)}
+    grid = coarse(profile)
+    return {**grid, **refined(run_seeds(grid), profile)}
 
 
-def search(profile=None, earlier=False):
+def search(profile=None):
     """{weight decay: [result per seed]} of the coarse grid and its refinement, and the weight
     decay with the best mean accuracy."""
-    results = run_seeds(searched(profile, earlier))
+    results = run_seeds(searched(profile))
     return results, max(results, key=lambda w: acc(results[w]).mean())
 
 
