@@ -383,3 +383,24 @@ def plot_iteration_record(ax, results, key, title, ylabel, beta=None):
         ax.plot(smooth(values, beta) if beta else values, color=f"C{j}", label=label)
     ax.set(title=title, xlabel="iteration", ylabel=ylabel)
     ax.legend()
+
+
+def plot_lr_against_batch(ax, points, reference, title):
+    """Learning rates against batch size on log axes, one colour per kind of {label: {batch:
+    [LR per seed]}}: a dot per seed and the medians joined; through the first kind's median at the
+    batch size `reference`, dashed lines of slope 1 (LR in proportion to the batch) and 0.5 (to
+    its square root)."""
+    for j, (label, by_batch) in enumerate(points.items()):
+        batches = sorted(by_batch)
+        for b in batches:
+            ax.plot([b] * len(by_batch[b]), by_batch[b], "o", color=f"C{j}", alpha=0.35, ms=5)
+        ax.plot(batches, [np.median(by_batch[b]) for b in batches], "s-", color=f"C{j}", label=f"{label}, median")
+    anchor = np.median(next(iter(points.values()))[reference])
+    batches = np.array(sorted(next(iter(points.values()))))
+    for slope, style in ((1.0, "--"), (0.5, ":")):
+        ax.plot(batches, anchor * (batches / reference) ** slope, style, color="grey",
+                label=f"slope {slope:g} through the median at batch {reference}")
+    ax.set(xscale="log", yscale="log", title=title, xlabel="batch size", ylabel="learning rate")
+    ax.set_xticks(batches, [str(b) for b in batches])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.legend()

@@ -1,11 +1,15 @@
 """Each claim of helpers.experiments decided on results made up so that its verdict is known."""
+import json
+
 import numpy as np
 import pytest
 
 from helpers.analysis import highest_mean
 from helpers.claim import Claim, glue_all
-from helpers.experiments import (clr, fitting, interpolation, momentum, one_cycle, range_test, recipe,
+from helpers.experiments import (batch_size, clr, fitting, interpolation, momentum, one_cycle, range_test, recipe,
                                  super_convergence as sc, weight_decay)
+from helpers.profiles import get_profile
+from helpers.suggestions import suggestion
 
 
 def fake(accuracies, epochs=4, n_train=10_000, lr=0.1):
@@ -493,3 +497,47 @@ def test_the_words_of_two_engine_settings_name_the_verdicts_that_moved():
     assert found["settings_shift"] == 0.3 and found["settings_reading"].startswith("A verdict that moves")
     table["verdict (cpu)"] = "held"
     assert two_settings_findings(table)["settings_moved"] == "none of the 2 verdicts moved"
+
+
+# ---- chapter "Batch size"
+def made_up_range_test(lowest, n=400):
+    """A made-up range test whose smoothed loss is lowest at LR `lowest`."""
+    lrs = np.logspace(-5, 1, n)
+    return {"lr": list(lrs), "train_loss_smooth": list((np.log(lrs / lowest)) ** 2 + 1), "finder": {"num_it": n}}
+
+
+def test_the_range_tests_lr_grows_with_the_batch_size_as_a_power():
+    grows = {b: [made_up_range_test(0.01 * b ** 0.5 * (1 + 0.1 * s)) for s in range(5)] for b in batch_size.BATCHES}
+    assert batch_size.slopes(grows, lambda f: suggestion(f, "minimum/10")) == pytest.approx([0.5] * 5, abs=0.05)
+    decision = batch_size.LR_GROWS.decide_on(grows)
+    assert decision.verdict == "held" and "of the LR where the test stopped 0.00" in decision.ours
+    flat = {b: [made_up_range_test(0.01 * (1 + 0.1 * ((s + b) % 5))) for s in range(5)] for b in batch_size.BATCHES}
+    assert batch_size.LR_GROWS.decide_on(flat).verdict != "held"
+
+
+def test_the_batch_size_runs_scale_the_lr_and_keep_epochs_or_iterations():
+    p = get_profile("smoke")
+    settings = batch_size.scaling_settings("smoke")
+    base = settings[f"batch {p.batch_size}"]
+    for b in batch_size.SCALED:
+        by_epochs, by_iterations = settings[batch_size.label(b)], settings[batch_size.label(b, "iterations")]
+        assert by_epochs.lr == pytest.approx(base.lr * b / p.batch_size) and by_epochs.epochs == p.epochs
+        assert by_iterations.epochs == max(1, round(p.epochs * b / p.batch_size)) and by_iterations.batch_size == b
+    with pytest.raises(ValueError, match="equal must be"):
+        batch_size.cycle_at(32, "smoke", equal="images")
+    jobs = batch_size.training_jobs("smoke")
+    assert len({json.dumps(j.spec, sort_keys=True) for j in jobs}) == len(jobs)  # each run once
+
+
+def test_more_weight_decay_helping_more_at_one_end_of_a_grid():
+    def losses(values):
+        return [{"final": {"valid_loss": v}} for v in values]
+    helps_at_512 = {(32, 1e-3): losses([0.50, 0.51, 0.49]), (32, 1e-5): losses([0.50, 0.49, 0.51]),
+                    (512, 1e-3): losses([0.40, 0.41, 0.39]), (512, 1e-5): losses([0.50, 0.49, 0.51])}
+    decision = batch_size.BATCH_WD.decide_on(helps_at_512)
+    assert decision.verdict == "held" and decision.comparison.difference == pytest.approx(0.1)
+    assert "by -0.100 at 512" in decision.ours
+    swapped = {(32 if b == 512 else 512, wd): rs for (b, wd), rs in helps_at_512.items()}
+    assert batch_size.BATCH_WD.decide_on(swapped).verdict == "contradicted"
+    on_less_data = {(2500 if b == 512 else 10_000, wd): rs for (b, wd), rs in helps_at_512.items()}
+    assert batch_size.DATA_WD.decide_on(on_less_data).verdict == "held"

@@ -10,7 +10,7 @@ from scipy import stats
 from helpers.analysis import acc
 from helpers.claim import MARGINS
 from helpers.config import with_seeds
-from helpers.experiments import (clr, fitting, interpolation, momentum, one_cycle, range_test, recipe,
+from helpers.experiments import (batch_size, clr, fitting, interpolation, momentum, one_cycle, range_test, recipe,
                                  super_convergence as sc, weight_decay)
 from helpers.runs import run_job_grid, run_many, run_seeds
 
@@ -224,6 +224,29 @@ def test_l2_and_decoupled_weight_decay_of_1e2():
     assert names[(weight_decay.ADAM, 1e-4)] == "sc-adam" and names[(weight_decay.ADAMW, 1e-2)] == "sc-adamw"
 
 
+# ---- chapter "Batch size and the balance of regularisation"
+def test_larger_batches_permit_larger_lrs_in_the_range_tests():
+    finders = batch_size.LR_GROWS.results("cpu")
+    assert sorted(finders) == list(batch_size.BATCHES) and all(len(tests) == 5 for tests in finders.values())
+    assert finders[128] == range_test.finders("cpu")  # the range-test chapter's own tests
+    decision = batch_size.LR_GROWS.decide(finders, "cpu")
+    assert decision.verdict == "held" and batch_size.rule_words(decision.comparison).startswith("the square root")
+
+
+def test_a_larger_batch_with_a_larger_lr_trails_at_equal_epochs_and_leads_at_equal_iterations():
+    scaling = trained(batch_size.scaling_settings("cpu"))
+    assert batch_size.EQUAL_EPOCHS.decide(scaling, "cpu").verdict == "contradicted"
+    base = acc(scaling["batch 128"])
+    assert acc(scaling[batch_size.label(512, "iterations")]).mean() > base.mean() + 3
+    assert acc(scaling[batch_size.label(32)]).mean() > base.mean()  # more steps at equal epochs
+
+
+def test_weight_decay_barely_moves_the_validation_loss_of_short_runs():
+    assert batch_size.BATCH_WD.decide(profile="cpu").verdict == "inconclusive"
+    assert batch_size.DATA_WD.decide(profile="cpu").verdict == "inconclusive"
+    assert batch_size.advice_config("cpu").batch_size == 512
+
+
 # ---- chapter "Linear interpolation between solutions"
 def interpolations():
     return interpolation.BARRIER.results("cpu")
@@ -306,7 +329,8 @@ def test_claims_table_verdicts():
     assert [row["difference"], row["ci_low"], row["ci_high"]] == pytest.approx([cyclical.mean() - fixed.mean(), low, high])
     verdicts = dict(zip(table["claim"], table["verdict"]))
     held = {"A too small LR underfits: the validation loss is still falling",
-            "Momentum cycled against the LR beats momentum cycled with it"}
+            "Momentum cycled against the LR beats momentum cycled with it",
+            "Larger batch sizes permit larger learning rates (range test)"}
     contradicted = {"Very large learning rates still train (linear range test)",
                     "A cycle with an eighth of the iterations is as good as a step schedule at its plateau",
                     "1cycle works badly with Adam",
@@ -314,10 +338,11 @@ def test_claims_table_verdicts():
                     "CLR beats a fixed learning rate at equal iterations",
                     "CLR reaches the fixed learning rate's accuracy in half the iterations",
                     "A barrier separates the solutions of two CLR cycles, not two states of one run",
-                    "Averaging the weights of the cycles' ends beats the last end"}
+                    "Averaging the weights of the cycles' ends beats the last end",
+                    "A larger batch with a proportionally larger LR is as good at equal epochs"}
     assert {c for c, v in verdicts.items() if v == "held"} == held
     assert {c for c, v in verdicts.items() if v == "contradicted"} == contradicted
-    assert len(verdicts) == 18 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
+    assert len(verdicts) == 22 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
 
 
 # ---- chapter "The whole recipe"
@@ -341,6 +366,7 @@ def test_the_hyper_parameters_in_short():
     verdicts = {claim.statement: claim.decide(profile="cpu").verdict for _, claim in recipe.IN_SHORT}
     assert {s for s, v in verdicts.items() if v == "held"} == {
         "cyclical 0.95-0.85 beats constant 0.99", "minimum/10 as good as slide", "minimum/10 as good as steep",
-        "minimum/10 beats valley"}
+        "minimum/10 beats valley", "Larger batch sizes permit larger learning rates (range test)"}
     assert {s for s, v in verdicts.items() if v == "contradicted"} == {
-        "A cycle with an eighth of the iterations is as good as a step schedule at its plateau"}
+        "A cycle with an eighth of the iterations is as good as a step schedule at its plateau",
+        "A larger batch with a proportionally larger LR is as good at equal epochs"}

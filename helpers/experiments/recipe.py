@@ -10,7 +10,7 @@ from ..claim import Claim, difference, seeded
 from ..config import step_config
 from ..profiles import get_profile
 from ..runs import run_seeds
-from . import clr, momentum, one_cycle, range_test, super_convergence, weight_decay
+from . import batch_size, clr, momentum, one_cycle, range_test, super_convergence, weight_decay
 
 RECIPE, STEP, ADAM = "the recipe (SGD, 1cycle)", "SGD, tuned step schedule", "Adam or AdamW, 1cycle"
 BASELINE = "Adam, constant LR 1e-3"
@@ -123,6 +123,8 @@ IN_SHORT = [
     ("momentum", momentum.CYCLICAL_MOMENTUM),
     ("momentum", momentum.BEATS_099),
     ("weight decay", weight_decay.WD_1E4),
+    ("batch size", batch_size.LR_GROWS),
+    ("batch size", batch_size.EQUAL_EPOCHS),
 ]
 HOW = {
     "learning rate": "LR range tests of a few hundred iterations over several seeds; the peak of 1cycle at a tenth "
@@ -131,4 +133,6 @@ HOW = {
     "momentum": "cycle 0.95 → 0.85 against the learning rate, or a constant 0.85-0.9; never 0.99 with a large LR",
     "weight decay": "constant; powers of ten first, then half an exponent around the best; decoupled (AdamW) "
                     "needs larger values",
+    "batch size": "the largest that fits, then a range test at that batch for the LR; compare batch sizes at equal "
+                  "epochs and at equal iterations, and say which",
 }
