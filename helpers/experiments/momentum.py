@@ -3,7 +3,7 @@ cyclical, reversed and constant momentums (Smith 2018)."""
 import numpy as np
 import pandas as pd
 
-from ..analysis import acc, compare, fmt, summary_table
+from ..analysis import acc, compare, fmt, highest_mean, summary_table
 from ..claim import Claim, bound, difference, minus, seeded
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
@@ -88,7 +88,7 @@ def settings(profile=None):
 def lead_of_best(results):
     """The setting of {setting: [result per seed]} with the best mean accuracy, and its lead over
     each other setting: {setting: Comparison of best minus it} ("held": behind the best)."""
-    best = max(results, key=lambda k: acc(results[k]).mean())
+    best = highest_mean(results)
     return best, {k: compare(acc(results[best]), acc(rs)) for k, rs in results.items() if k != best}
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..analysis import acc, compare, smooth
+from ..analysis import acc, compare, highest_mean, smooth
 from ..claim import Claim, difference
 from ..config import cycle_config, make_config, with_seeds
 from ..profiles import get_profile
@@ -101,7 +101,7 @@ def arms(profile=None):
 
 def best(results):
     """The suggestion whose runs have the highest mean accuracy."""
-    return max(results, key=lambda m: acc(results[m]).mean())
+    return highest_mean(results)
 
 
 def against_best(method):

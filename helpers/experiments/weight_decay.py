@@ -6,7 +6,7 @@ import pandas as pd
 
 from dataclasses import replace
 
-from ..analysis import acc, compare, fmt, smooth, summary_table
+from ..analysis import acc, compare, fmt, highest_mean, smooth, summary_table
 from ..claim import Claim, bound, difference, minus, seeded
 from ..paper import DISCIPLINED as PAPER
 from ..profiles import get_profile
@@ -109,7 +109,7 @@ def search(profile=None):
     """{weight decay: [result per seed]} of the coarse grid and its refinement, and the weight
     decay with the best mean accuracy."""
     results = run_seeds(searched(profile))
-    return results, max(results, key=lambda w: acc(results[w]).mean())
+    return results, highest_mean(results)
 
 
 def within_reach(results):
