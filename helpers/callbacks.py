@@ -3,6 +3,7 @@
 - `IterationLog`: learning rate, momentum, raw training loss and mean absolute gradient at every
   iteration, kept on the device until the end of each epoch; a diverged run is recorded and
   stopped instead of crashing.
+- `EpochTable`: the Recorder's losses and metrics of every epoch, across fits.
 - `WeightSnapshots`: copies of the model's state (on the CPU) at chosen epochs or iterations.
 - `RangeTest`: fastai's `LRFinder` plus the validation loss and metrics on a validation batch at
   every iteration, an exponential or linear LR scale, and optional stop on divergence. Like
@@ -17,7 +18,7 @@ import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import LRFinder, SchedExp, SchedLin
-from fastai.learner import AvgSmoothLoss
+from fastai.learner import AvgSmoothLoss, Recorder
 
 SCALES = ("exp", "linear")
 BN_STATS = ("batch", "running")
@@ -57,9 +58,10 @@ class IterationLog(Callback):
     stopped (nothing trains on from there); `diverged_at` is `divergence(losses)`."""
     order = 60  # after the Recorder
 
-    def before_fit(self):
+    def __init__(self):
+        """Every training batch of every fit of the learner (fine-tuning fits twice) goes into one log."""
         self.lrs, self.momenta, self.losses, self.mean_abs_grads = [], [], [], []
-        self._losses, self._grad_sums = [], []
+        self._losses, self._grad_sums, self._checked = [], [], 0
 
     def after_backward(self):
         grads = [p.grad for p in self.model.parameters() if p.grad is not None]
@@ -87,7 +89,8 @@ class IterationLog(Callback):
 
     def after_epoch(self):
         self._flush()
-        if not all(math.isfinite(x) for x in self.losses[-len(self.dls.train):]):
+        new, self._checked = self.losses[self._checked:], len(self.losses)  # none after `validate`
+        if not all(math.isfinite(x) for x in new):
             raise CancelFitException()
 
     def after_fit(self):
@@ -97,6 +100,23 @@ class IterationLog(Callback):
         """The per-iteration logs as lists (what a result stores)."""
         self._flush()
         return {"lr": self.lrs, "mom": self.momenta, "loss": self.losses, "mean_abs_grad": self.mean_abs_grads}
+
+
+class EpochTable(Callback):
+    """The Recorder's row (losses and metrics) of every epoch of every fit: fastai's Recorder
+    keeps only the last fit's."""
+    order = Recorder.order + 1
+
+    def __init__(self):
+        self.rows, self.trained = [], False
+
+    def after_train(self):
+        self.trained = True  # a training epoch: `validate` ends an "epoch" too, with no training
+
+    def after_epoch(self):
+        if self.trained:
+            self.rows.append([float(x) for x in self.learn.final_record])
+        self.trained = False
 
 
 class DeviceSmoothLoss(AvgSmoothLoss):

@@ -35,6 +35,8 @@ class DatasetInfo:
     pad: int        # zero padding before the random crop
     flip: bool      # whether a horizontal flip keeps the label
     n_train: int    # images in the official training split
+    parent: str = None  # a class split of another dataset: its name ...
+    keep: tuple = ()    # ... and the parent's classes it keeps (indices), relabelled 0, 1, ...
 
 
 DATASETS = {
@@ -47,6 +49,18 @@ DATASETS = {
     "cifar100": DatasetInfo("cifar100", 3, 32, tuple(f"class {i}" for i in range(100)),
                             pad=4, flip=True, n_train=50_000),
 }
+
+
+def class_split(parent, keep):
+    """The dataset of `parent`'s classes `keep` (indices, relabelled 0, 1, ...), named like
+    "fashion_mnist_0-4": one half to pretrain on, the other to fine-tune on."""
+    p = DATASETS[parent]
+    return DatasetInfo(f"{parent}_{keep[0]}-{keep[-1]}", p.channels, p.size, tuple(p.classes[i] for i in keep),
+                       p.pad, p.flip, p.n_train * len(keep) // len(p.classes), parent, tuple(keep))
+
+
+DATASETS.update({split.name: split for split in (class_split(name, keep) for name in ("fashion_mnist", "cifar10")
+                                                 for keep in (tuple(range(5)), tuple(range(5, 10))))})
 
 
 def dataset_info(name):
@@ -197,10 +211,24 @@ def load_cifar(name):
 @lru_cache(maxsize=None)
 def load_arrays(name):
     """(x_train, y_train, x_test, y_test): uint8 images N x C x H x W and int64 labels, on the CPU."""
-    dataset_info(name)
+    info = dataset_info(name)
+    if info.parent:
+        return keep_classes(load_arrays(info.parent), info.keep)
     arrays = load_fashion_mnist() if name == "fashion_mnist" else load_cifar(name)
     x_tr, y_tr, x_te, y_te = (torch.from_numpy(np.array(a)) for a in arrays)
     return x_tr, y_tr.long(), x_te, y_te.long()
+
+
+def keep_classes(arrays, keep):
+    """(x_train, y_train, x_test, y_test) with only the images of the classes `keep`, relabelled
+    0, 1, ... in that order."""
+    relabel = torch.full((int(max(keep)) + 1,), -1, dtype=torch.long)
+    relabel[list(keep)] = torch.arange(len(keep))
+    out = []
+    for x, y in (arrays[:2], arrays[2:]):
+        mask = torch.isin(y, torch.tensor(keep))
+        out += [x[mask], relabel[y[mask]]]
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- batched augmentation on the device
@@ -294,7 +322,11 @@ class TensorLoader:
 
 @lru_cache(maxsize=None)
 def channel_stats(name):
-    """Per-channel mean and standard deviation of the whole training split, in [0, 1] units."""
+    """Per-channel mean and standard deviation of the whole training split, in [0, 1] units (a
+    class split's are its parent's, so pretraining and fine-tuning see the same inputs)."""
+    parent = dataset_info(name).parent
+    if parent:
+        return channel_stats(parent)
     x = load_arrays(name)[0]
     chans = [x[:, c].float().div_(255) for c in range(x.shape[1])]
     return torch.stack([c.mean() for c in chans]), torch.stack([c.std() for c in chans])

@@ -26,7 +26,7 @@ from fastai.metrics import accuracy
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import set_seed
 
-from .callbacks import DeviceSmoothLoss, IterationLog, divergence
+from .callbacks import DeviceSmoothLoss, EpochTable, IterationLog, divergence
 from .config import OPTIMIZERS, WITH_MOMENTUM, require_complete
 from .data import dataset_info, get_dls, test_loader
 from .models import resnet
@@ -134,15 +134,19 @@ def final_loader(learn, config):
     return test_loader(config.dataset, config.n_test, learn.dls.valid.bs, learn.dls.device)
 
 
-def train(config, cbs=()):
-    """Train once, without the cache; returns (result, learner)."""
-    log = IterationLog()
-    learn = build_learner(config, cbs=[log, *cbs])
+def train(config, cbs=(), setup=None, fit_with=fit):
+    """Train once, without the cache; returns (result, learner). `setup(learn)` runs first (to
+    load pretrained weights, say), and `fit_with(learn, config)` trains (by default with the
+    config's schedule; it may call fit more than once)."""
+    log, table = IterationLog(), EpochTable()
+    learn = build_learner(config, cbs=[log, table, *cbs])
+    if setup is not None:
+        setup(learn)
     start = time.time()
     with quiet(learn):
-        fit(learn, config)
+        fit_with(learn, config)
         names = learn.recorder.metric_names[1:-1]  # without 'epoch' and 'time'
-        rows = list(learn.recorder.values)
+        rows = table.rows
         iterations = log.history()
         # validate starts a new "fit" for every callback: read them first
         final_dl = final_loader(learn, config)

@@ -2,14 +2,15 @@
 
 Shortcuts are "option A" of the paper (identity, subsampled and zero-padded when the shape
 changes), so ResNet-20/56/110 have the paper's 0.27M/0.85M/1.7M parameters. The head is either
-the paper's global average pool + linear layer, or the seed notebook's concat-pool MLP.
+the paper's global average pool + linear layer, or the seed notebook's concat-pool MLP (with its
+dropout, or with the dropout off: the batch-size chapter's balance grid).
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastai.layers import AdaptiveConcatPool2d, Flatten
 
-HEADS = ("linear", "concat")
+HEADS = ("linear", "concat", "concat_no_dropout")  # the last: the seed notebook's head, dropout off
 
 
 class BasicBlock(nn.Module):
@@ -38,10 +39,11 @@ class BasicBlock(nn.Module):
 def make_head(kind, n_classes):
     if kind == "linear":
         return nn.Sequential(nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(64, n_classes))
+    p1, p2 = (0.25, 0.5) if kind == "concat" else (0.0, 0.0)
     return nn.Sequential(  # the seed notebook's head
         AdaptiveConcatPool2d(1), Flatten(),
-        nn.BatchNorm1d(128), nn.Dropout(0.25), nn.Linear(128, 128), nn.ReLU(inplace=True),
-        nn.BatchNorm1d(128), nn.Dropout(0.5), nn.Linear(128, n_classes))
+        nn.BatchNorm1d(128), nn.Dropout(p1), nn.Linear(128, 128), nn.ReLU(inplace=True),
+        nn.BatchNorm1d(128), nn.Dropout(p2), nn.Linear(128, n_classes))
 
 
 class ResNet(nn.Module):

@@ -203,3 +203,16 @@ def test_corrupt_cifar_batch_names_the_file(no_dataset):
 def test_missing_cifar_says_how_to_get_it(no_dataset):
     with pytest.raises(DatasetError, match="cifar-10-python.tar.gz.*BOOK_DATA.*torchvision"):
         load_arrays("cifar10")
+
+
+def test_a_class_split_keeps_its_classes_relabelled_from_zero_with_its_parents_statistics():
+    from helpers.data import channel_stats, dataset_info
+    x_tr, y_tr, x_te, y_te = load_arrays("fashion_mnist")
+    sx_tr, sy_tr, sx_te, sy_te = load_arrays("fashion_mnist_5-9")
+    info = dataset_info("fashion_mnist_5-9")
+    assert info.classes == ("Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot") and info.n_train == len(sx_tr)
+    assert torch.equal(sx_tr, x_tr[y_tr >= 5]) and torch.equal(sy_tr, y_tr[y_tr >= 5] - 5)
+    assert torch.equal(sx_te, x_te[y_te >= 5]) and torch.equal(sy_te, y_te[y_te >= 5] - 5)
+    assert set(load_arrays("fashion_mnist_0-4")[1].tolist()) == {0, 1, 2, 3, 4}
+    split, whole = channel_stats("fashion_mnist_0-4"), channel_stats("fashion_mnist")
+    assert all(torch.equal(a, b) for a, b in zip(split, whole))

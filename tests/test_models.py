@@ -24,6 +24,13 @@ def test_concat_head_is_the_seed_notebooks_mlp():
     kinds = [type(m).__name__ for m in head]
     assert kinds == ["AdaptiveConcatPool2d", "Flatten", "BatchNorm1d", "Dropout", "Linear", "ReLU",
                      "BatchNorm1d", "Dropout", "Linear"]
+    assert [m.p for m in head if isinstance(m, torch.nn.Dropout)] == [0.25, 0.5]
+
+
+def test_concat_head_without_dropout_differs_only_in_dropout():
+    with_dropout, without = resnet(8, 10, 3, "concat").head, resnet(8, 10, 3, "concat_no_dropout").head
+    assert [type(m) for m in with_dropout] == [type(m) for m in without]
+    assert [m.p for m in without if isinstance(m, torch.nn.Dropout)] == [0.0, 0.0]
 
 
 def test_channels_last():
