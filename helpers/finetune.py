@@ -17,7 +17,7 @@ from fastai.torch_core import params
 from .config import Config
 from .engine import train
 from .grid import run_jobs
-from .runs import Job
+from .runs import Job, finder_job, finder_result
 
 
 def encode(state):
@@ -70,22 +70,28 @@ def check_finetune(freeze_epochs, lr_mult, cycles, epochs):
             raise ValueError(f"{arg} must be {allowed}, got {value!r}")
 
 
+def cycle_kwargs(c):
+    """fastai's `fit_one_cycle` arguments of config `c`, but the epochs and the peak LR."""
+    moms = (c.mom, c.mom_min if c.mom_min is not None else c.mom, c.mom)
+    return dict(div=c.div, div_final=c.div_final, pct_start=c.pct_start, moms=moms)
+
+
 def fit_finetune(learn, c, freeze_epochs=0, lr_mult=1.0, cycles=1):
     """Fine-tune as fastai's `Learner.fine_tune` does, without its halving of the LR: the head
     alone (the body frozen, its BatchNorm layers still training) for one cycle of `freeze_epochs`
     at `c.lr`, then everything for `c.epochs` in `cycles` equal 1cycles whose peak is `c.lr` for
     the head and `c.lr / lr_mult` for the body."""
-    moms = (c.mom, c.mom_min if c.mom_min is not None else c.mom, c.mom)
-    kwargs = dict(div=c.div, div_final=c.div_final, pct_start=c.pct_start, moms=moms)
     if freeze_epochs:
         learn.freeze()
-        learn.fit_one_cycle(freeze_epochs, c.lr, **kwargs)
+        learn.fit_one_cycle(freeze_epochs, c.lr, **cycle_kwargs(c))
         learn.unfreeze()
     for _ in range(cycles):
-        learn.fit_one_cycle(c.epochs // cycles, slice(c.lr / lr_mult, c.lr), **kwargs)
+        learn.fit_one_cycle(c.epochs // cycles, slice(c.lr / lr_mult, c.lr), **cycle_kwargs(c))
 
 
-def finetune_result(config, body, freeze_epochs, lr_mult, cycles):
+def load_body(body):
+    """A learner's `setup` that gives it the body (weights) of the pretraining config `body` (a
+    dict, as a job's options hold it) and the two parameter groups of `splitter`."""
     pretrained = run_jobs([pretrain_job(Config(**{**body, "steps": tuple(body["steps"])}))])[0]
     state = body_of(pretrained)
 
@@ -94,10 +100,37 @@ def finetune_result(config, body, freeze_epochs, lr_mult, cycles):
         if unexpected or any(not k.startswith("head.") for k in missing):
             raise ValueError(f"the pretrained body does not fit the model (missing {missing}, unexpected {unexpected})")
         learn.splitter = splitter
+    return setup
 
-    result, _ = train(config, setup=setup,
+
+def finetune_result(config, body, freeze_epochs, lr_mult, cycles):
+    result, _ = train(config, setup=load_body(body),
                       fit_with=lambda learn, c: fit_finetune(learn, c, freeze_epochs, lr_mult, cycles))
     return result
+
+
+def finetune_finder_result(config, finder, body, freeze_epochs, unfreeze):
+    """A range test from the pretrained body: the body frozen, after `freeze_epochs` of training
+    the head alone (one cycle at `config.lr`), and unfrozen for the test if `unfreeze`."""
+    load = load_body(body)
+
+    def setup(learn):
+        load(learn)
+        learn.freeze()
+        if freeze_epochs:
+            learn.fit_one_cycle(freeze_epochs, config.lr, **cycle_kwargs(config))
+        if unfreeze:
+            learn.unfreeze()
+    return finder_result(config, finder, setup)
+
+
+def finetune_finder_job(config, body, freeze_epochs=0, unfreeze=False, **finder):
+    """The job of a range test (`helpers.runs.finder_job`'s `finder` settings) on `config`'s data
+    from the body of the pretraining config `body` (see `finetune_finder_result`)."""
+    check_finetune(freeze_epochs, 1, 1, config.epochs)
+    job = finder_job(config, **finder)
+    options = {**job.options, "body": asdict(body), "freeze_epochs": freeze_epochs, "unfreeze": bool(unfreeze)}
+    return Job(config, finetune_finder_result, options, "-finetune-finder")
 
 
 def finetune_job(config, body, freeze_epochs=0, lr_mult=1.0, cycles=1):

@@ -51,10 +51,13 @@ def training_result(config):
     return train(config)[0]
 
 
-def finder_result(config, finder):
+def finder_result(config, finder, setup=None):
+    """A range test's result; `setup(learn)` runs first (see `helpers.finetune`)."""
     learn = build_learner(config)
     start = time.time()
     with quiet(learn):
+        if setup is not None:
+            setup(learn)
         cb = find_lr(learn, **finder)
     return {
         "config": asdict(config), "finder": finder,

@@ -1,13 +1,25 @@
 """Fine-tuning from a body pretrained in the book (`helpers.finetune`), in the smoke profile."""
+import json
+
 import pytest
 import torch
 
 from fastai.callback.core import Callback
 
 from helpers.config import make_config
+from helpers.experiments import fine_tuning as ft
 from helpers.engine import build_learner, quiet
-from helpers.finetune import (body_of, body_state, decode, encode, finetune_job, fit_finetune, pretrain_job,
-                              splitter)
+from helpers.finetune import (body_of, body_state, decode, encode, finetune_finder_job, finetune_job, fit_finetune,
+                              pretrain_job, splitter)
+from helpers.profiles import get_profile
+
+
+def fake(accuracies):
+    """Made-up results, one per accuracy (in %)."""
+    return [{"final": {"accuracy": a / 100}} for a in accuracies]
+
+
+HIGH, LOW = [85.0, 85.4, 84.8, 85.2, 85.1], [80.0, 80.5, 79.6, 80.2, 80.1]
 
 
 def configs():
@@ -72,3 +84,40 @@ def test_wrong_finetuning_settings_raise_naming_the_argument(arg, value):
     pretrain, config = configs()
     with pytest.raises(ValueError, match=arg):
         finetune_job(config, pretrain, **{arg: value})
+
+
+def test_range_tests_from_the_body_frozen_and_after_training_the_head_unfrozen(pretrained):
+    pretrain, config = configs()
+    frozen = finetune_finder_job(config, pretrain, num_it=8)()
+    unfrozen = finetune_finder_job(config, pretrain, freeze_epochs=1, unfreeze=True, num_it=8)()
+    assert len(frozen["lr"]) == len(unfrozen["lr"]) == 8
+    assert frozen["train_loss"] != unfrozen["train_loss"]  # the head trained first, then the body too
+    spec = finetune_finder_job(config, pretrain, num_it=8).spec
+    assert spec["body"]["dataset"] == "fashion_mnist_0-4" and spec["finder"]["num_it"] == 8
+
+
+# ---- the chapter's arms and claims
+def test_every_fine_tuning_arm_has_the_same_budget_and_its_own_seeds_body():
+    budget, head = ft.budget("smoke"), ft.head_epochs("smoke")
+    specs = set()
+    for arm in ft.ARMS:
+        jobs = ft.arm_jobs(arm, 0.01, "smoke")
+        assert [j.config.seed for j in jobs] == list(get_profile("smoke").seeds)
+        assert all(j.config.dataset == "fashion_mnist_5-9" and j.config.n_train == 5 * ft.PER_CLASS for j in jobs)
+        assert all(j.config.epochs + j.options.get("freeze_epochs", 0) == budget for j in jobs)
+        assert all(j.options["body"]["seed"] == j.config.seed and j.options["body"]["dataset"] == "fashion_mnist_0-4"
+                   for j in jobs if arm != ft.SCRATCH)
+        specs |= {json.dumps(j.spec, sort_keys=True) for j in jobs}
+    assert len(specs) == len(ft.ARMS) * len(get_profile("smoke").seeds)
+    assert ft.arm_jobs(ft.HEAD_FIRST, 0.01, "smoke")[0].options["freeze_epochs"] == head
+    with pytest.raises(ValueError, match="arm must be"):
+        ft.arm_jobs("frozen forever", 0.01, "smoke")
+
+
+def test_a_fine_tuning_arm_is_read_at_its_best_lr():
+    sweep = {(arm, lr): fake([80 + 10 * (lr == 0.03 and arm == ft.UNFROZEN)] * 5) for arm in ft.ARMS for lr in ft.LRS}
+    best = ft.best_lrs(sweep)
+    assert best[ft.UNFROZEN] == 0.03 and set(best) == set(ft.ARMS)
+    held = ft.PRETRAINED.decide_on({ft.UNFROZEN: fake(HIGH), ft.SCRATCH: fake(LOW)})
+    assert held.verdict == "held"
+    assert ft.ONE_CYCLE_BEATS.decide_on({ft.UNFROZEN: fake(LOW), ft.TWO_CYCLES: fake(HIGH)}).verdict == "contradicted"
