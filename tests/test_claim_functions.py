@@ -532,12 +532,36 @@ def test_the_batch_size_runs_scale_the_lr_and_keep_epochs_or_iterations():
 def test_more_weight_decay_helping_more_at_one_end_of_a_grid():
     def losses(values):
         return [{"final": {"valid_loss": v}} for v in values]
-    helps_at_512 = {(32, 1e-3): losses([0.50, 0.51, 0.49]), (32, 1e-5): losses([0.50, 0.49, 0.51]),
-                    (512, 1e-3): losses([0.40, 0.41, 0.39]), (512, 1e-5): losses([0.50, 0.49, 0.51])}
-    decision = batch_size.BATCH_WD.decide_on(helps_at_512)
+    hi, lo = batch_size.CONTRAST
+    helps_at_128 = {(32, hi): losses([0.50, 0.51, 0.49]), (32, lo): losses([0.50, 0.49, 0.51]),
+                    (128, hi): losses([0.40, 0.41, 0.39]), (128, lo): losses([0.50, 0.49, 0.51])}
+    decision = batch_size.BATCH_WD.decide_on(helps_at_128)
     assert decision.verdict == "held" and decision.comparison.difference == pytest.approx(0.1)
-    assert "by -0.100 at 512" in decision.ours
-    swapped = {(32 if b == 512 else 512, wd): rs for (b, wd), rs in helps_at_512.items()}
+    assert "by -0.100 at 128" in decision.ours
+    swapped = {(32 if b == 128 else 128, wd): rs for (b, wd), rs in helps_at_128.items()}
     assert batch_size.BATCH_WD.decide_on(swapped).verdict == "contradicted"
-    on_less_data = {(2500 if b == 512 else 10_000, wd): rs for (b, wd), rs in helps_at_512.items()}
+    on_less_data = {(1250 if b == 128 else 10_000, wd): rs for (b, wd), rs in helps_at_128.items()}
     assert batch_size.DATA_WD.decide_on(on_less_data).verdict == "held"
+    words = {32: "with dropout", 128: "without dropout"}
+    without_dropout = {(words[b], wd): rs for (b, wd), rs in helps_at_128.items()}
+    assert batch_size.DROPOUT_WD.decide_on(without_dropout).verdict == "held"
+    assert batch_size.best_wds(helps_at_128) == {32: hi, 128: hi}
+
+
+def test_the_overfitting_grids_drop_augmentation_and_data_at_equal_iterations():
+    p = get_profile("smoke")
+    grids = batch_size.overfit_grids("smoke")
+    small = p.n_train // batch_size.SMALLER_DATA
+    for grid in grids.values():
+        assert sorted({wd for _, wd in grid}) == sorted(batch_size.OVERFIT_WDS)
+        assert not any(c.augment for c in grid.values())
+    assert {c.head for c in grids["dropout"].values()} == {"concat", "concat_no_dropout"}
+    assert {(c.n_train, c.epochs) for c in grids["data"].values()} == {
+        (p.n_train, p.epochs), (small, p.epochs * batch_size.SMALLER_DATA)}
+    by_batch = grids["batch"]
+    assert {b for b, _ in by_batch} == set(batch_size.balance_batches("smoke"))
+    assert all(c.n_train == small and c.lr == pytest.approx(batch_size.scaled_lr(b, "smoke"))
+               for (b, _), c in by_batch.items())
+    wd = batch_size.OVERFIT_WDS[0]
+    assert by_batch[(p.batch_size, wd)] == grids["data"][(small, wd)]  # one run, read by both claims
+

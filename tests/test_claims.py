@@ -241,9 +241,18 @@ def test_a_larger_batch_with_a_larger_lr_trails_at_equal_epochs_and_leads_at_equ
     assert acc(scaling[batch_size.label(32)]).mean() > base.mean()  # more steps at equal epochs
 
 
-def test_weight_decay_barely_moves_the_validation_loss_of_short_runs():
-    assert batch_size.BATCH_WD.decide(profile="cpu").verdict == "inconclusive"
-    assert batch_size.DATA_WD.decide(profile="cpu").verdict == "inconclusive"
+def test_the_balance_reads_where_the_network_overfits_and_the_batch_claim_goes_the_other_way():
+    book_grid = trained(batch_size.batch_wd_settings("cpu"))
+    assert set(batch_size.best_wds(book_grid).values()) == {min(batch_size.WDS)}  # underfits: no decay helps
+    grids = {name: trained(settings) for name, settings in batch_size.overfit_grids("cpu").items()}
+    best = {wd for grid in grids.values() for wd in batch_size.best_wds(grid).values()}
+    assert max(best) == batch_size.CONTRAST[0] < max(batch_size.OVERFIT_WDS)  # the top one brackets the best
+    readings = batch_size.balance_readings(book_grid, grids, "cpu")
+    assert readings["book_train"] > readings["book_valid"] and readings["over_train"] < readings["over_valid"] / 2
+    assert readings["small_batch_train"] < readings["over_train"]  # the smaller batch fits more closely
+    assert batch_size.BATCH_WD.decide(grids["batch"], "cpu").verdict == "contradicted"
+    assert batch_size.DROPOUT_WD.decide(grids["dropout"], "cpu").verdict == "held"
+    assert batch_size.DATA_WD.decide(grids["data"], "cpu").verdict == "held"
     assert batch_size.advice_config("cpu").batch_size == 512
 
 
@@ -330,7 +339,9 @@ def test_claims_table_verdicts():
     verdicts = dict(zip(table["claim"], table["verdict"]))
     held = {"A too small LR underfits: the validation loss is still falling",
             "Momentum cycled against the LR beats momentum cycled with it",
-            "Larger batch sizes permit larger learning rates (range test)"}
+            "Larger batch sizes permit larger learning rates (range test)",
+            "Less dropout calls for more weight decay",
+            "Smaller datasets need larger weight decay"}
     contradicted = {"Very large learning rates still train (linear range test)",
                     "A cycle with an eighth of the iterations is as good as a step schedule at its plateau",
                     "1cycle works badly with Adam",
@@ -339,10 +350,11 @@ def test_claims_table_verdicts():
                     "CLR reaches the fixed learning rate's accuracy in half the iterations",
                     "A barrier separates the solutions of two CLR cycles, not two states of one run",
                     "Averaging the weights of the cycles' ends beats the last end",
-                    "A larger batch with a proportionally larger LR is as good at equal epochs"}
+                    "A larger batch with a proportionally larger LR is as good at equal epochs",
+                    "A larger batch calls for more weight decay"}
     assert {c for c, v in verdicts.items() if v == "held"} == held
     assert {c for c, v in verdicts.items() if v == "contradicted"} == contradicted
-    assert len(verdicts) == 22 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
+    assert len(verdicts) == 23 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
 
 
 # ---- chapter "The whole recipe"
@@ -366,7 +378,8 @@ def test_the_hyper_parameters_in_short():
     verdicts = {claim.statement: claim.decide(profile="cpu").verdict for _, claim in recipe.IN_SHORT}
     assert {s for s, v in verdicts.items() if v == "held"} == {
         "cyclical 0.95-0.85 beats constant 0.99", "minimum/10 as good as slide", "minimum/10 as good as steep",
-        "minimum/10 beats valley", "Larger batch sizes permit larger learning rates (range test)"}
+        "minimum/10 beats valley", "Larger batch sizes permit larger learning rates (range test)",
+        "Smaller datasets need larger weight decay"}
     assert {s for s, v in verdicts.items() if v == "contradicted"} == {
         "A cycle with an eighth of the iterations is as good as a step schedule at its plateau",
         "A larger batch with a proportionally larger LR is as good at equal epochs"}

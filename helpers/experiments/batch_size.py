@@ -1,7 +1,9 @@
 """The batch-size chapter (Smith 2018, "learning rate, batch size, momentum, and weight decay"): LR
 range tests at batch sizes 32 to 512, the book's cycle at a larger and a smaller batch with the LR
-scaled in proportion (at equal epochs and at equal iterations), and two small grids that read the
-balance of regularisation: batch size x weight decay, and training-set size x weight decay."""
+scaled in proportion (at equal epochs and at equal iterations), and the balance of regularisation:
+batch size x weight decay at the book's setting, where the network underfits, and three grids
+where it overfits (no augmentation, an eighth of the images): batch size, dropout and training-set
+size, each x weight decay."""
 import json
 
 import numpy as np
@@ -19,8 +21,13 @@ from .range_test import book_cycle, peak_lr
 
 BATCHES = (32, 64, 128, 256, 512)  # the range tests' batch sizes; the profile's is among them
 SCALED = (32, 512)  # the batch sizes trained beside the profile's, the LR scaled in proportion
-WDS = (1e-3, 1e-4, 1e-5)  # the balance grids' weight decays
-SMALLER_DATA = 4  # the balance grid's smaller training set: the profile's divided by this
+WDS = (1e-3, 1e-4, 1e-5)  # the weight decays of the grid at the book's setting
+OVERFIT_WDS = (3e-2, 1e-2, 1e-3, 1e-5)  # those of the grids where the network overfits
+# The two weight decays the balance claims compare: 3e-2 lies past the best weight decay at every
+# setting of the three grids, there to bracket the best from above; the claims read the next one
+# down against the smallest (tests/test_claims.py checks the first half of this).
+CONTRAST = (1e-2, 1e-5)
+SMALLER_DATA = 8  # where the network overfits, the training set is the profile's divided by this
 
 
 def finder_config(batch, profile=None):
@@ -145,19 +152,51 @@ def batch_wd_settings(profile=None):
     return {(b, wd): cycle_at(b, p.name, wd=wd) for b in sorted({*SCALED, p.batch_size}) for wd in WDS}
 
 
-def data_wd_settings(profile=None):
-    """{(training images, weight decay): config}: the book's cycle on all the profile's images and
-    on a `SMALLER_DATA`th of them (for as many more epochs: equal iterations), with each of `WDS`."""
+def overfitting(profile=None, n_train=None, **changes):
+    """The book's cycle where the network overfits: no augmentation, and a `SMALLER_DATA`th of the
+    profile's images (or `n_train`) for as many more epochs (equal iterations at every size)."""
     p = get_profile(profile)
-    small = p.n_train // SMALLER_DATA
-    return {**{(p.n_train, wd): book_cycle(p.name, wd=wd) for wd in WDS},
-            **{(small, wd): book_cycle(p.name, n_train=small, epochs=SMALLER_DATA * p.epochs, wd=wd) for wd in WDS}}
+    n = n_train or p.n_train // SMALLER_DATA
+    return book_cycle(p.name, n_train=n, epochs=round(p.epochs * p.n_train / n), augment=False, **changes)
+
+
+def overfit_batch_settings(profile=None):
+    """{(batch size, weight decay): config} where the network overfits, for the two batch sizes of
+    `balance_batches` at equal epochs, the LR scaled with the batch, and each of `OVERFIT_WDS`."""
+    p = get_profile(profile)
+    return {(b, wd): overfitting(p.name, batch_size=b, lr=scaled_lr(b, p.name), wd=wd)
+            for b in balance_batches(p.name) for wd in OVERFIT_WDS}
+
+
+HEAD_DROPOUT = {"concat": "with dropout", "concat_no_dropout": "without dropout"}
+
+
+def dropout_settings(profile=None):
+    """{(dropout, weight decay): config} where the network overfits: the seed notebook's head
+    with its dropout (0.25 and 0.5) and without, and each of `OVERFIT_WDS`."""
+    return {(words, wd): overfitting(profile, head=head, wd=wd)
+            for head, words in HEAD_DROPOUT.items() for wd in OVERFIT_WDS}
+
+
+def data_wd_settings(profile=None):
+    """{(training images, weight decay): config} without augmentation: all the profile's images and
+    a `SMALLER_DATA`th of them (for as many more epochs: equal iterations), with each of
+    `OVERFIT_WDS`."""
+    p = get_profile(profile)
+    return {(n, wd): overfitting(p.name, n_train=n, wd=wd)
+            for n in (p.n_train, p.n_train // SMALLER_DATA) for wd in OVERFIT_WDS}
+
+
+def overfit_grids(profile=None):
+    """{grid name: {(x, wd): config}}: the three grids where the network overfits."""
+    return {"batch": overfit_batch_settings(profile), "dropout": dropout_settings(profile),
+            "data": data_wd_settings(profile)}
 
 
 def training_jobs(profile=None):
     """Every training run of the chapter, one job per seed, each once."""
     configs = [*scaling_settings(profile).values(), *batch_wd_settings(profile).values(),
-               *data_wd_settings(profile).values()]
+               *(c for grid in overfit_grids(profile).values() for c in grid.values())]
     jobs = [run_job(c) for config in configs for c in with_seeds(config)]
     return list({json.dumps(job.spec, sort_keys=True): job for job in jobs}.values())
 
@@ -168,10 +207,15 @@ def valid_loss(results):
     return np.array([r["final"]["valid_loss"] for r in results])
 
 
+def grid_wds(results):
+    """The weight decays of a grid's {(x, wd): [result per seed]}, largest first."""
+    return sorted({wd for _, wd in results}, reverse=True)
+
+
 def more_wd_helps_more(results, margin, where, there):
-    """How much more the largest weight decay of `WDS` lowers the validation loss than the smallest
-    does `there` than `where` ({(x, wd): [result per seed]}): the interaction of the grid."""
-    hi, lo = max(WDS), min(WDS)
+    """How much more the larger weight decay of `CONTRAST` lowers the validation loss than the
+    smaller does `there` than `where` ({(x, wd): [result per seed]}): the grid's interaction."""
+    hi, lo = CONTRAST
     groups = [valid_loss(results[(x, wd)]) for x in (where, there) for wd in (hi, lo)]
     gain = {x: groups[2 * i + 1].mean() - groups[2 * i].mean() for i, x in enumerate((where, there))}
     return (f"WD {hi:g} instead of {lo:g} changes the validation loss by {-gain[where]:+.3f} at {where} and by "
@@ -207,13 +251,52 @@ def loss_lines(results, name):
 def best_wds(results):
     """{x: the weight decay with the lowest mean validation loss} of a grid's {(x, wd): results}."""
     xs = dict.fromkeys(x for x, _ in results)
-    return {x: min(WDS, key=lambda wd: valid_loss(results[(x, wd)]).mean()) for x in xs}
+    return {x: min(grid_wds(results), key=lambda wd: valid_loss(results[(x, wd)]).mean()) for x in xs}
 
 
 def best_wd_words(results, name):
     """The weight decay with the lowest mean validation loss at each x of a grid's {(x, wd):
     results}, in words, `name(x)` naming x."""
     return "; ".join(f"{name(x)}, {wd:g}" for x, wd in best_wds(results).items())
+
+
+def losses_at_end(results):
+    """The mean over seeds of the last epoch's training loss and of the final validation loss."""
+    return (float(np.mean([r["history"]["epoch"]["train_loss"][-1] for r in results])),
+            float(valid_loss(results).mean()))
+
+
+def ruin_words(grids):
+    """How many times the validation loss at the largest of `OVERFIT_WDS` is that at the smallest,
+    across every x of {grid name: {(x, wd): [result per seed]}}, in words."""
+    ratios = [valid_loss(grid[(x, max(OVERFIT_WDS))]).mean() / valid_loss(grid[(x, min(OVERFIT_WDS))]).mean()
+              for grid in grids.values() for x in xs_of(grid)]
+    return f"{min(ratios):.1f} to {max(ratios):.1f} times"
+
+
+GRID_NAMES = {"batch": "batch {}".format, "dropout": "{}".format, "data": "{:,} images".format}
+
+
+def balance_readings(book_grid, grids, profile=None):
+    """What the chapter reads off the balance grids (the glue keys' `bs_` left off): the losses at
+    the end of the book's cycle and of its overfitting version (the smallest weight decay), and
+    the weight decay with the lowest validation loss across each grid."""
+    p = get_profile(profile)
+    small, lo = p.n_train // SMALLER_DATA, min(OVERFIT_WDS)
+    book = losses_at_end(book_grid[(p.batch_size, book_cycle(p.name).wd)])
+    over = losses_at_end(grids["data"][(small, lo)])
+    small_batch = min(balance_batches(p.name))
+    train_at = {"small_batch_train": grids["batch"][(small_batch, lo)],
+                "drop_train": grids["dropout"][(HEAD_DROPOUT["concat"], lo)],
+                "nodrop_train": grids["dropout"][(HEAD_DROPOUT["concat_no_dropout"], lo)]}
+    return {"book_train": book[0], "book_valid": book[1], "over_train": over[0], "over_valid": over[1],
+            "over_images": f"{small:,}", "over_epochs": grids["data"][(small, min(OVERFIT_WDS))][0]["config"]["epochs"],
+            "over_wds": ", ".join(f"{wd:g}" for wd in OVERFIT_WDS), "all_images": f"{p.n_train:,}",
+            **{key: losses_at_end(rs)[0] for key, rs in train_at.items()},
+            "steps_ratio": p.batch_size // small_batch,
+            "contrast": f"{CONTRAST[0]:g} against {CONTRAST[1]:g}", "top_wd": f"{max(OVERFIT_WDS):g}",
+            "top_ratio": ruin_words(grids), "best_by_batch": best_wd_words(book_grid, GRID_NAMES["batch"]),
+            **{f"over_best_{name}": best_wd_words(grid, GRID_NAMES[name]) for name, grid in grids.items()}}
 
 
 def advice_config(profile=None):
@@ -244,19 +327,27 @@ def equal_epochs(results, margin):
 
 
 def balance_batches(profile=None):
-    """The two batch sizes the batch x weight-decay claim reads: the smaller of `SCALED` and the
-    profile's. At equal epochs the larger of `SCALED` takes too few steps to train (a quarter of
-    the profile's), so its validation loss would measure underfitting, not the balance."""
+    """The two batch sizes of the batch x weight-decay grid where the network overfits: the
+    smaller of `SCALED` and the profile's. At equal epochs the larger of `SCALED` takes too few
+    steps to train (a quarter of the profile's), so its validation loss would measure
+    underfitting, not the balance."""
     return min(SCALED), get_profile(profile).batch_size
 
 
-def batch_wd_arms(profile=None):
-    batches = balance_batches(profile)
-    return seeded({k: c for k, c in batch_wd_settings(profile).items() if k[0] in batches})
+def xs_of(results):
+    """The x values of a grid's {(x, wd): [result per seed]}, smallest first."""
+    return sorted({x for x, _ in results})
 
 
-def data_wd_arms(profile=None):
-    return seeded(data_wd_settings(profile))
+def wd_claim(statement, theirs, grid, measured, ends):
+    """The claim that the larger weight decay of `CONTRAST` lowers the validation loss more than
+    the smaller does at one end of the grid `overfit_grids(profile)[grid]` than at the other:
+    `ends(results)` gives (where, there), and `measured` says which is which."""
+    return Claim(
+        "batch_size", PAPER, statement, theirs,
+        f"validation loss lowered by WD {CONTRAST[0]:g} instead of {CONTRAST[1]:g}, {measured}", "beats",
+        arms=lambda p: seeded(overfit_grids(p)[grid]), unit="", digits=3,
+        measure=lambda results, margin: more_wd_helps_more(results, margin, *ends(results)))
 
 
 LR_GROWS = Claim(
@@ -272,19 +363,17 @@ EQUAL_EPOCHS = Claim(
     arms=lambda p: seeded(scaling_settings(p), label(SCALED[-1]), f"batch {get_profile(p).batch_size}"),
     measure=equal_epochs)
 
-BATCH_WD = Claim(
-    "batch_size", PAPER, "A larger batch calls for more weight decay",
-    "more of one regulariser calls for less of another (no number)",
-    "validation loss lowered by WD 1e-3 instead of 1e-5, at the larger batch minus at the smaller", "beats",
-    arms=batch_wd_arms, unit="", digits=3,
-    measure=lambda results, margin: more_wd_helps_more(results, margin, *sorted({b for b, _ in results})))
+BATCH_WD = wd_claim("A larger batch calls for more weight decay",
+                    "more of one regulariser calls for less of another (no number)",
+                    "batch", "at the larger batch minus at the smaller", xs_of)
 
-DATA_WD = Claim(
-    "batch_size", PAPER, "Smaller datasets need larger weight decay",
-    "smaller datasets need larger weight decay (no number)",
-    "validation loss lowered by WD 1e-3 instead of 1e-5, on a quarter of the images minus on all", "beats",
-    arms=data_wd_arms, unit="", digits=3,
-    measure=lambda results, margin: more_wd_helps_more(results, margin, *sorted({n for n, _ in results},
-                                                                               reverse=True)))
+DROPOUT_WD = wd_claim("Less dropout calls for more weight decay",
+                      "more of one regulariser calls for less of another (no number)",
+                      "dropout", "without the head's dropout minus with it",
+                      lambda results: (HEAD_DROPOUT["concat"], HEAD_DROPOUT["concat_no_dropout"]))
 
-CLAIMS = [LR_GROWS, EQUAL_EPOCHS, BATCH_WD, DATA_WD]
+DATA_WD = wd_claim("Smaller datasets need larger weight decay",
+                   "smaller datasets need larger weight decay (no number)",
+                   "data", f"on a {SMALLER_DATA}th of the images minus on all", lambda results: xs_of(results)[::-1])
+
+CLAIMS = [LR_GROWS, EQUAL_EPOCHS, BATCH_WD, DROPOUT_WD, DATA_WD]

@@ -123,6 +123,7 @@ IN_SHORT = [
     ("momentum", momentum.CYCLICAL_MOMENTUM),
     ("momentum", momentum.BEATS_099),
     ("weight decay", weight_decay.WD_1E4),
+    ("weight decay", batch_size.DATA_WD),
     ("batch size", batch_size.LR_GROWS),
     ("batch size", batch_size.EQUAL_EPOCHS),
 ]
@@ -132,7 +133,7 @@ HOW = {
     "schedule": "1cycle; end a cyclical schedule at the bottom of a cycle",
     "momentum": "cycle 0.95 → 0.85 against the learning rate, or a constant 0.85-0.9; never 0.99 with a large LR",
     "weight decay": "constant; powers of ten first, then half an exponent around the best; decoupled (AdamW) "
-                    "needs larger values",
+                    "needs larger values; more where the network overfits (little data, no dropout)",
     "batch size": "the largest that fits, then a range test at that batch for the LR; compare batch sizes at equal "
                   "epochs and at equal iterations, and say which",
 }
