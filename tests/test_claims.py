@@ -10,8 +10,8 @@ from scipy import stats
 from helpers.analysis import acc
 from helpers.claim import MARGINS
 from helpers.config import with_seeds
-from helpers.experiments import (batch_size, clr, fitting, interpolation, momentum, one_cycle, range_test, recipe,
-                                 super_convergence as sc, weight_decay)
+from helpers.experiments import (batch_size, clr, fine_tuning, fitting, interpolation, momentum, one_cycle, range_test,
+                                 recipe, super_convergence as sc, weight_decay)
 from helpers.runs import run_job_grid, run_many, run_seeds
 
 AS_GOOD = MARGINS["as good"][0]
@@ -341,7 +341,9 @@ def test_claims_table_verdicts():
             "Momentum cycled against the LR beats momentum cycled with it",
             "Larger batch sizes permit larger learning rates (range test)",
             "Less dropout calls for more weight decay",
-            "Smaller datasets need larger weight decay"}
+            "Smaller datasets need larger weight decay",
+            "A pretrained body beats training from scratch on a few images",
+            "Training the head first, then everything, beats unfreezing from the start"}
     contradicted = {"Very large learning rates still train (linear range test)",
                     "A cycle with an eighth of the iterations is as good as a step schedule at its plateau",
                     "1cycle works badly with Adam",
@@ -351,10 +353,23 @@ def test_claims_table_verdicts():
                     "A barrier separates the solutions of two CLR cycles, not two states of one run",
                     "Averaging the weights of the cycles' ends beats the last end",
                     "A larger batch with a proportionally larger LR is as good at equal epochs",
-                    "A larger batch calls for more weight decay"}
+                    "A larger batch calls for more weight decay",
+                    "Discriminative LRs (the body's 100 times smaller) beat one LR for all layers"}
     assert {c for c, v in verdicts.items() if v == "held"} == held
     assert {c for c, v in verdicts.items() if v == "contradicted"} == contradicted
-    assert len(verdicts) == 23 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
+    assert len(verdicts) == 27 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
+
+
+# ---- chapter "Fine-tuning"
+def test_fine_tuning_reads_every_arm_inside_its_sweep_and_no_slice_of_lrs_gains():
+    pretrained = run_job_grid({"body": fine_tuning.pretrain_jobs("cpu")})["body"]
+    sweep = run_job_grid(fine_tuning.sweep_jobs("cpu"))
+    assert all(min(fine_tuning.LRS) < lr < max(fine_tuning.LRS) for lr in fine_tuning.best_lrs(sweep).values())
+    verdicts = [claim.decide(profile="cpu").verdict for claim in fine_tuning.CLAIMS]
+    assert verdicts == ["held", "held", "contradicted", "inconclusive"]
+    readings = fine_tuning.readings(pretrained, sweep, run_job_grid(fine_tuning.finder_jobs("cpu")))
+    assert readings["unfrozen_lr"] < readings["frozen_lr"] < readings["finder_lr"]
+    assert readings["tenth_verdict"] == "contradicted" and readings["pretrain_acc"] > 85
 
 
 # ---- chapter "The whole recipe"

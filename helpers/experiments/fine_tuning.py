@@ -6,7 +6,9 @@ ones, in one cycle or two. Every arm is swept over `LRS` and read at its best LR
 budget of epochs."""
 from dataclasses import replace
 
-from ..analysis import highest_mean
+import numpy as np
+
+from ..analysis import acc, compare, highest_mean, one_sample, summary_table
 from ..claim import Claim, difference
 from ..config import with_seeds
 from ..data import dataset_info
@@ -14,11 +16,13 @@ from ..finetune import finetune_finder_job, finetune_job, pretrain_job
 from ..paper import FASTBOOK, FORUM
 from ..profiles import get_profile
 from ..runs import run_job, run_job_grid
+from ..suggestions import suggestion
+from . import range_test
 from .range_test import book_cycle
 
 PER_CLASS = 100  # fine-tuning images per class (about: a fixed random subset of the half's images)
 BATCH = 32  # the fine-tuning batch size: a few hundred images make few batches of the profile's
-LRS = (0.003, 0.01, 0.03, 0.1)  # every arm's sweep of peak LRs (the head's, when they differ)
+LRS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # every arm's sweep of peak LRs (the head's, when they differ)
 FINDER = dict(start_lr=1e-6, end_lr=10)
 
 SCRATCH = "from scratch"
@@ -120,11 +124,42 @@ def finder_jobs(profile=None):
                 for c, b in zip(configs, bodies)]}
 
 
+def sweep_lines(sweep):
+    """{arm: {LR: mean accuracy with its 95% interval}} of the sweep, for the figure."""
+    return {arm: {lr: one_sample(acc(sweep[(arm, lr)])) for lr in LRS} for arm in ARMS}
+
+
+def best_table(sweep):
+    """Per arm at its best LR: that LR and the accuracy's summary (`summary_table`)."""
+    lrs = best_lrs(sweep)
+    table = summary_table({arm: sweep[(arm, lr)] for arm, lr in lrs.items()})
+    table.insert(0, "best LR", [lrs[arm] for arm in table.index])
+    return table.rename_axis("arm")
+
+
+def readings(pretrained, sweep, finders):
+    """What the chapter reads off its runs (the glue keys' `ft_` left off)."""
+    lrs = best_lrs(sweep)
+    at_best_lr = {arm: sweep[(arm, lr)] for arm, lr in lrs.items()}
+    first = at_best_lr[HEAD_FIRST][0]
+    config = first["config"]
+    frozen_lr, unfrozen_lr = (float(np.median([suggestion(f, range_test.RULE) for f in fs])) for fs in finders.values())
+    tenth = compare(acc(at_best_lr[DISCRIMINATIVE[10]]), acc(at_best_lr[HEAD_FIRST]))
+    return {"pretrain_acc": float(acc(pretrained).mean()), "pretrain_images": f"{pretrained[0]['config']['n_train']:,}",
+            "pretrain_classes": ", ".join(dataset_info(pretrained[0]["config"]["dataset"]).classes),
+            "classes": ", ".join(dataset_info(config["dataset"]).classes), "images": config["n_train"],
+            "per_class": PER_CLASS, "batch": config["batch_size"], "budget": budget(config["profile"]),
+            "head_epochs": first["spec"]["freeze_epochs"], "lrs": ", ".join(f"{lr:g}" for lr in LRS),
+            "seeds": len(pretrained), "frozen_lr": frozen_lr, "unfrozen_lr": unfrozen_lr, "finder_lr": lrs[HEAD_FIRST],
+            "tenth_diff": tenth.text("points", 2), "tenth_verdict": tenth.verdict,
+            "tenth_lr": lrs[DISCRIMINATIVE[10]], "hundredth_lr": lrs[DISCRIMINATIVE[100]]}
+
+
 def claim(statement, paper, theirs, a, b):
     """The claim that arm `a` beats arm `b`, each at its best LR."""
     return Claim("fine_tuning", paper, statement, theirs, f"accuracy, {a} minus {b}, each at its best LR (points)",
                  "beats", arms=lambda p: {arm: jobs for arm, jobs in at_best(p).items() if arm in (a, b)},
-                 measure=difference(a, b))
+                 measure=difference(a, b), digits=2)
 
 
 PRETRAINED = claim("A pretrained body beats training from scratch on a few images", FASTBOOK,
