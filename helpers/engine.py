@@ -72,10 +72,15 @@ def build_learner(config, cbs=(), device=None):
 
 
 # ---------------------------------------------------------------- schedules: one function each
+def cycle_kwargs(c):
+    """fastai's `fit_one_cycle` arguments of config `c`, but the epochs and the peak LR."""
+    moms = (c.mom, c.mom_min if c.mom_min is not None else c.mom, c.mom)
+    return dict(div=c.div, div_final=c.div_final, pct_start=c.pct_start, moms=moms)
+
+
 def fit_one_cycle(learn, c):
     """fastai's 1cycle (cosine, warm-up for pct_start), momentum cycled down to mom_min."""
-    moms = (c.mom, c.mom_min if c.mom_min is not None else c.mom, c.mom)
-    learn.fit_one_cycle(c.epochs, c.lr, div=c.div, div_final=c.div_final, pct_start=c.pct_start, moms=moms)
+    learn.fit_one_cycle(c.epochs, c.lr, **cycle_kwargs(c))
 
 
 def fit_linear_cycle(learn, c):

@@ -15,7 +15,7 @@ import torch
 from fastai.torch_core import params
 
 from .config import Config
-from .engine import train
+from .engine import cycle_kwargs, train
 from .grid import run_jobs
 from .runs import Job, finder_job, finder_result
 
@@ -68,12 +68,6 @@ def check_finetune(freeze_epochs, lr_mult, cycles, epochs):
              f"a whole divisor of the config's epochs ({epochs})")):
         if not ok:
             raise ValueError(f"{arg} must be {allowed}, got {value!r}")
-
-
-def cycle_kwargs(c):
-    """fastai's `fit_one_cycle` arguments of config `c`, but the epochs and the peak LR."""
-    moms = (c.mom, c.mom_min if c.mom_min is not None else c.mom, c.mom)
-    return dict(div=c.div, div_final=c.div_final, pct_start=c.pct_start, moms=moms)
 
 
 def fit_finetune(learn, c, freeze_epochs=0, lr_mult=1.0, cycles=1):

@@ -62,6 +62,11 @@ def finetune_config(profile=None, lr=0.01, epochs=None):
                       batch_size=BATCH, epochs=epochs or budget(p.name), lr=lr)
 
 
+def body_for(config):
+    """The pretraining config whose body `config` fine-tunes: its own seed's."""
+    return replace(pretrain_config(config.profile), seed=config.seed)
+
+
 def arm_jobs(arm, lr, profile=None):
     """[job per seed] of `arm` at peak LR `lr`; each seed fine-tunes the body of its own
     pretraining seed."""
@@ -72,7 +77,7 @@ def arm_jobs(arm, lr, profile=None):
     mult = {label: m for m, label in DISCRIMINATIVE.items()}
     jobs = []
     for c in with_seeds(config):
-        body = replace(pretrain_config(p), seed=c.seed)
+        body = body_for(c)
         if arm == SCRATCH:
             jobs.append(run_job(c))
         elif arm == UNFROZEN:
@@ -117,11 +122,10 @@ def finder_jobs(profile=None):
     p = get_profile(profile).name
     lr = best_lrs(run_job_grid(sweep_jobs(p)))[HEAD_FIRST]
     configs = with_seeds(finetune_config(p, lr))
-    bodies = [replace(pretrain_config(p), seed=c.seed) for c in configs]
-    return {"frozen, new head": [finetune_finder_job(c, b, **FINDER) for c, b in zip(configs, bodies)],
+    return {"frozen, new head": [finetune_finder_job(c, body_for(c), **FINDER) for c in configs],
             "unfrozen, after the head's epochs": [
-                finetune_finder_job(c, b, freeze_epochs=head_epochs(p), unfreeze=True, **FINDER)
-                for c, b in zip(configs, bodies)]}
+                finetune_finder_job(c, body_for(c), freeze_epochs=head_epochs(p), unfreeze=True, **FINDER)
+                for c in configs]}
 
 
 def sweep_lines(sweep):
