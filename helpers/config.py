@@ -8,21 +8,28 @@ import math
 import numbers
 from dataclasses import dataclass, fields, replace
 
+import schedulefree
 import torch
 
 from .data import dataset_info
 from .models import HEADS
 from .profiles import get_profile
-from .schedules import CLR_MODES
+from .schedules import CLR_MODES, WSD_DECAY
 
-SCHEDULES = ("one_cycle", "linear_cycle", "constant", "step") + CLR_MODES
+WARMUPS = ("warmup_cosine", "wsd", "warmup_constant")  # they warm up for pct_start from lr/div
+SCHEDULES = ("one_cycle", "linear_cycle", "constant", "step", "cosine") + WARMUPS + CLR_MODES
 CYCLES = ("one_cycle", "linear_cycle")  # they cycle the momentum too
-# PyTorch's optimizers by name. Their weight decay is the papers' L2 penalty, except AdamW's,
-# which is decoupled.
+# Optimizers by name: PyTorch's, whose weight decay is the papers' L2 penalty except AdamW's,
+# which is decoupled; and the `schedulefree` package's (Defazio et al. 2024), which average their
+# iterates instead of following a schedule (`helpers.schedule_free`).
+SCHEDULE_FREE = {"sgd_schedulefree": schedulefree.SGDScheduleFree,
+                 "adamw_schedulefree": schedulefree.AdamWScheduleFree}
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
               "adamax": torch.optim.Adamax, "rmsprop": torch.optim.RMSprop,
-              "adagrad": torch.optim.Adagrad, "adadelta": torch.optim.Adadelta}
-WITH_MOMENTUM = ("sgd", "adam", "adamw", "adamax")  # `mom` is SGD's momentum or Adam's beta1
+              "adagrad": torch.optim.Adagrad, "adadelta": torch.optim.Adadelta, **SCHEDULE_FREE}
+# `mom` is SGD's momentum or Adam's beta1 (Schedule-Free: the interpolation between the average
+# and the last iterate, which plays momentum's part)
+WITH_MOMENTUM = ("sgd", "adam", "adamw", "adamax", *SCHEDULE_FREE)
 SIZES = ("dataset", "depth", "n_train", "n_valid", "n_test", "batch_size", "epochs")  # from the profile
 
 
@@ -41,10 +48,10 @@ class Config:
     epochs: int = None
     schedule: str = "one_cycle"
     lr: float = 0.1
-    pct_start: float = 0.25           # one_cycle: fraction of the run spent warming up
+    pct_start: float = 0.25           # one_cycle and WARMUPS: fraction of the run spent warming up
                                       # (linear_cycle: rising, and as much again falling)
-    div: float = 25.0                 # one_cycle, linear_cycle: start LR = lr / div
-    div_final: float = 1e4            # one_cycle, linear_cycle: final LR = lr / div_final
+    div: float = 25.0                 # one_cycle, linear_cycle, WARMUPS: start LR = lr / div
+    div_final: float = 1e4            # cycles, cosine, warmup_cosine, wsd: final LR = lr / div_final
     steps: tuple = (0.5, 0.75)        # step: fractions of the run where the LR drops ...
     step_factor: float = 0.1          # ... by this factor
     mom: float = 0.9                  # momentum (Adam: beta1); one_cycle starts and ends here
@@ -102,6 +109,11 @@ def check_config(c):
            f"one of {WITH_MOMENTUM} for {c.schedule}, which cycles the momentum", c.opt)
     _check(c.schedule != "linear_cycle" or c.pct_start < 0.5, "pct_start",
            "below 0.5 for linear_cycle (it rises and falls for pct_start each)", c.pct_start)
+    _check(c.schedule != "wsd" or c.pct_start < 1 - WSD_DECAY, "pct_start",
+           f"below {1 - WSD_DECAY:g} for wsd (it decays over the last {WSD_DECAY:g})", c.pct_start)
+    _check(c.opt not in SCHEDULE_FREE or c.schedule in ("constant", "warmup_constant"), "schedule",
+           f"constant or warmup_constant for {c.opt}, which needs no schedule", c.schedule)
+    _check(c.opt not in SCHEDULE_FREE or c.mom > 0, "mom", f"above 0 for {c.opt}", c.mom)
     _check(c.schedule != "linear_cycle" or c.div <= c.div_final, "div",
            "at most div_final for linear_cycle", c.div)
     for arg in ("n_train", "n_valid", "n_test", "batch_size", "epochs"):

@@ -27,11 +27,13 @@ from fastai.optimizer import OptimWrapper
 from fastai.torch_core import set_seed
 
 from .callbacks import DeviceSmoothLoss, EpochTable, IterationLog, divergence
-from .config import OPTIMIZERS, WITH_MOMENTUM, require_complete
+from .config import OPTIMIZERS, SCHEDULE_FREE, WITH_MOMENTUM, require_complete
 from .data import dataset_info, get_dls, test_loader
 from .models import resnet
 from .provenance import provenance
-from .schedules import CLR_MODES, clr_schedule, linear_one_cycle
+from .schedule_free import ScheduleFreeModes
+from .schedules import (CLR_MODES, clr_schedule, cosine_decay, linear_one_cycle, warmup_constant,
+                        warmup_cosine, warmup_stable_decay)
 from .settings import progress_enabled
 
 # Part of every cached result's key: bump it when a change of the training code alters results,
@@ -41,7 +43,8 @@ def opt_func(name, mom):
     """PyTorch's optimizer `name` (`helpers.config.OPTIMIZERS`) as a fastai `opt_func`, so that
     fastai's schedulers drive its lr, momentum and weight decay: default settings, with `mom` as
     SGD's momentum or the Adam family's beta1 (the others have no momentum to set)."""
-    kwargs = {"momentum": mom} if name == "sgd" else {"betas": (mom, 0.999)} if name in WITH_MOMENTUM else {}
+    kwargs = ({"momentum": mom} if name in ("sgd", "sgd_schedulefree") else
+              {"betas": (mom, 0.999)} if name in WITH_MOMENTUM else {})
     return partial(OptimWrapper, opt=OPTIMIZERS[name], **kwargs)
 
 
@@ -111,8 +114,20 @@ def fit_step(learn, c):
     learn.fit(c.epochs, cbs=ParamScheduler({"lr": combine_scheds(pcts, [SchedNo(l, l) for l in lrs])}))
 
 
+def fit_lr_schedule(schedule):
+    """A fit function that drives the LR with `schedule(config)`, the momentum held at `mom`."""
+    def fit_with(learn, c):
+        learn.fit(c.epochs, cbs=ParamScheduler({"lr": schedule(c)}))
+    fit_with.__doc__ = schedule.__doc__
+    return fit_with
+
+
 FIT = {"one_cycle": fit_one_cycle, "linear_cycle": fit_linear_cycle, "constant": fit_constant,
-       "step": fit_step, **{mode: fit_cyclical for mode in CLR_MODES}}
+       "step": fit_step, **{mode: fit_cyclical for mode in CLR_MODES},
+       "cosine": fit_lr_schedule(lambda c: cosine_decay(c.lr, c.div_final)),
+       "warmup_cosine": fit_lr_schedule(lambda c: warmup_cosine(c.lr, c.pct_start, c.div, c.div_final)),
+       "wsd": fit_lr_schedule(lambda c: warmup_stable_decay(c.lr, c.pct_start, c.div, c.div_final)),
+       "warmup_constant": fit_lr_schedule(lambda c: warmup_constant(c.lr, c.pct_start, c.div))}
 
 
 def fit(learn, config):
@@ -145,6 +160,10 @@ def train(config, cbs=(), setup=None, fit_with=fit):
     config's schedule; it may call fit more than once)."""
     log, table = IterationLog(), EpochTable()
     learn = build_learner(config, cbs=[log, table, *cbs])
+    final_dl = final_loader(learn, config)
+    modes = ScheduleFreeModes(anytime_dl=final_dl) if config.opt in SCHEDULE_FREE else None
+    if modes is not None:
+        learn.add_cb(modes)
     if setup is not None:
         setup(learn)
     start = time.time()
@@ -154,7 +173,6 @@ def train(config, cbs=(), setup=None, fit_with=fit):
         rows = table.rows
         iterations = log.history()
         # validate starts a new "fit" for every callback: read them first
-        final_dl = final_loader(learn, config)
         final = learn.validate(dl=final_dl)
     epochs = {n: [float(row[i]) for row in rows] for i, n in enumerate(names)}
     epochs["epoch"] = list(range(1, len(rows) + 1))
@@ -168,4 +186,6 @@ def train(config, cbs=(), setup=None, fit_with=fit):
         "diverged_at": diverged_at,
         "provenance": provenance(config.profile, learn.dls.device, time.time() - start),
     }
+    if modes is not None:
+        result["schedule_free"] = modes.summary(final_dl)
     return result, learn

@@ -10,10 +10,17 @@ cycle, "exp_range" multiplies it by gamma**iteration. Same formula as
 Smith's (2018) linear 1cycle with a final annihilation phase (`three_phase`, `linear_one_cycle`),
 the same as `torch.optim.lr_scheduler.OneCycleLR(three_phase=True, anneal_strategy="linear")`.
 fastai's own `fit_one_cycle` is the two-phase cosine variant and is used as it is.
+
+What came after (the "later work" chapter), built from fastai's `SchedLin`, `SchedCos` and
+`combine_scheds`: cosine decay (Loshchilov and Hutter 2017, without restarts), the same after a
+linear warm-up, warmup-stable-decay (a constant LR, decayed linearly over the last `WSD_DECAY` of
+the run; Hu et al. 2024, Hägele et al. 2024), and a warm-up then a constant LR (what Schedule-Free
+optimizers are given).
 """
 import math
 
 import torch
+from fastai.callback.schedule import SchedCos, SchedLin, SchedNo, combine_scheds
 
 CLR_MODES = ("triangular", "triangular2", "exp_range")
 
@@ -68,6 +75,44 @@ def linear_one_cycle(n_iter, max_lr, pct_start=0.45, div=10.0, div_final=1000.0,
     mom = lambda pos: three_phase(round(pos * n_iter), n_iter, pct_start, moms[0], moms[1], moms[0])
     lr(0)  # check the arguments now
     return {"lr": lr, "mom": mom}
+
+
+WSD_DECAY = 0.2  # warmup-stable-decay: the LR decays over this last fraction of the run
+
+
+def cosine_decay(max_lr, div_final=1e4):
+    """Cosine from max_lr down to max_lr/div_final over the whole run (no warm-up)."""
+    return SchedCos(max_lr, max_lr / div_final)
+
+
+def after_warmup(pct_start, max_lr, div, *phases):
+    """A linear warm-up from max_lr/div to max_lr for the first `pct_start` of the run, then
+    `phases` ((fraction of the run, schedule), ...), which fill the rest."""
+    if not 0 < pct_start < 1:
+        raise ValueError(f"pct_start must be in (0, 1), got {pct_start}")
+    pcts = [pct_start] + [pct for pct, _ in phases]
+    if not math.isclose(sum(pcts), 1) or min(pcts) <= 0:
+        raise ValueError(f"pct_start ({pct_start}) leaves no room for the phases after the warm-up")
+    return combine_scheds(pcts, [SchedLin(max_lr / div, max_lr)] + [sched for _, sched in phases])
+
+
+def warmup_cosine(max_lr, pct_start, div, div_final):
+    """A linear warm-up, then cosine decay to max_lr/div_final."""
+    return after_warmup(pct_start, max_lr, div, (1 - pct_start, SchedCos(max_lr, max_lr / div_final)))
+
+
+def warmup_stable_decay(max_lr, pct_start, div, div_final, decay=WSD_DECAY):
+    """A linear warm-up, a constant max_lr, then a linear decay to max_lr/div_final over the last
+    `decay` of the run."""
+    if not 0 < decay < 1 - pct_start:
+        raise ValueError(f"decay must be in (0, 1 - pct_start), got {decay} with pct_start {pct_start}")
+    return after_warmup(pct_start, max_lr, div, (1 - pct_start - decay, SchedNo(max_lr, max_lr)),
+                        (decay, SchedLin(max_lr, max_lr / div_final)))
+
+
+def warmup_constant(max_lr, pct_start, div):
+    """A linear warm-up, then max_lr to the end."""
+    return after_warmup(pct_start, max_lr, div, (1 - pct_start, SchedNo(max_lr, max_lr)))
 
 
 def pytorch_reference(make_scheduler, n_iter, lr=0.1, momentum=0.9):

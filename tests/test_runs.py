@@ -33,7 +33,7 @@ def counted(results_dir, monkeypatch):
 @pytest.mark.parametrize("field,value", [
     ("lr", 0), ("lr", -0.1), ("lr", float("nan")), ("pct_start", 0), ("pct_start", 1.0),
     ("pct_start", 1.5), ("mom", 1.0), ("mom", -0.1), ("mom_min", 1.2), ("wd", -1e-4),
-    ("depth", 18), ("depth", 57), ("schedule", "cosine"), ("opt", "lbfgs"), ("head", "mlp"),
+    ("depth", 18), ("depth", 57), ("schedule", "sgdr"), ("opt", "lbfgs"), ("head", "mlp"),
     ("steps", (0.75, 0.5)), ("epochs", 0), ("batch_size", 0), ("step_factor", 2.0),
     ("n_train", 32), ("epochs", 1.5), ("epochs", True)])
 def test_bad_hyperparameters_name_the_argument(field, value):
@@ -276,7 +276,7 @@ def test_a_schedule_missing_from_the_table_raises():
     from helpers.config import SCHEDULES
     assert set(FIT) == set(SCHEDULES)
     config = make_config("smoke", **TINY)
-    object.__setattr__(config, "schedule", "cosine")  # past the Config's own check
+    object.__setattr__(config, "schedule", "sgdr")  # past the Config's own check
     with pytest.raises(ValueError, match="schedule must be one of"):
         fit(build_learner(config, device="cpu"), config)
 

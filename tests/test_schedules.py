@@ -3,8 +3,9 @@ import torch
 
 from helpers.config import make_config
 from helpers.runs import run
-from helpers.schedules import (CLR_MODES, clr_lr, clr_schedule, linear_one_cycle, pytorch_reference,
-                               three_phase)
+from helpers.schedules import (CLR_MODES, WSD_DECAY, clr_lr, clr_schedule, cosine_decay, linear_one_cycle,
+                               pytorch_reference, three_phase, warmup_constant, warmup_cosine,
+                               warmup_stable_decay)
 
 
 @pytest.mark.parametrize("mode", CLR_MODES)
@@ -86,3 +87,66 @@ def test_pytorch_reference_reads_what_the_scheduler_sets():
     lrs, momenta = pytorch_reference(lambda opt: torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5), 5,
                                      lr=1.0, momentum=0.8)
     assert lrs == [1.0, 1.0, 0.5, 0.5, 0.25] and momenta == [0.8] * 5
+
+
+# ---- what came after: cosine, warm-up + cosine, warmup-stable-decay, warm-up + constant
+def sequential(*phases, milestones):
+    return lambda opt: torch.optim.lr_scheduler.SequentialLR(
+        opt, [make(opt) for make in phases], milestones=milestones)
+
+
+def fastai_lrs(schedule, n):
+    """The LRs of a fastai schedule over `n` iterations (its linear pieces compute in float32)."""
+    return [float(schedule(i / n)) for i in range(n)]
+
+
+def test_cosine_decay_matches_pytorch():
+    lrs, _ = pytorch_reference(lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, 120, eta_min=0.4e-4),
+                               120, lr=0.4)
+    assert fastai_lrs(cosine_decay(0.4, 1e4), 120) == pytest.approx(lrs, rel=1e-9, abs=1e-12)
+
+
+def test_warmup_cosine_matches_pytorch():
+    n, w = 200, 10  # pct_start 0.05
+    lrs, _ = pytorch_reference(sequential(
+        lambda opt: torch.optim.lr_scheduler.LinearLR(opt, 1 / 25, 1.0, total_iters=w),
+        lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, n - w, eta_min=0.4e-4),
+        milestones=[w]), n, lr=0.4)
+    # PyTorch's cosine after a milestone is computed recursively: its rounding adds up to ~3e-6
+    assert fastai_lrs(warmup_cosine(0.4, 0.05, 25, 1e4), n) == pytest.approx(lrs, rel=1e-5, abs=1e-12)
+
+
+def test_warmup_stable_decay_matches_pytorch():
+    n, w, d = 200, 10, int(WSD_DECAY * 200)
+    lrs, _ = pytorch_reference(sequential(
+        lambda opt: torch.optim.lr_scheduler.LinearLR(opt, 1 / 25, 1.0, total_iters=w),
+        lambda opt: torch.optim.lr_scheduler.ConstantLR(opt, 1.0, total_iters=n - w - d),
+        lambda opt: torch.optim.lr_scheduler.LinearLR(opt, 1.0, 1e-4, total_iters=d),
+        milestones=[w, n - d]), n, lr=0.4)
+    assert fastai_lrs(warmup_stable_decay(0.4, 0.05, 25, 1e4), n) == pytest.approx(lrs, rel=1e-6, abs=1e-12)
+
+
+def test_warmup_constant_matches_pytorch():
+    lrs, _ = pytorch_reference(lambda opt: torch.optim.lr_scheduler.LinearLR(opt, 1 / 25, 1.0, total_iters=10),
+                               200, lr=2.0)
+    assert fastai_lrs(warmup_constant(2.0, 0.05, 25), 200) == pytest.approx(lrs, rel=1e-6, abs=1e-12)
+
+
+def test_bad_warmup_arguments():
+    with pytest.raises(ValueError, match="pct_start"):
+        warmup_cosine(0.4, 1.0, 25, 1e4)
+    with pytest.raises(ValueError, match="decay"):
+        warmup_stable_decay(0.4, 0.85, 25, 1e4)
+    with pytest.raises(ValueError, match="pct_start"):
+        make_config("smoke", schedule="wsd", pct_start=0.85)
+
+
+@pytest.mark.parametrize("schedule,expected", [
+    ("cosine", lambda n: cosine_decay(0.3, 1e4)), ("warmup_cosine", lambda n: warmup_cosine(0.3, 0.25, 25, 1e4)),
+    ("wsd", lambda n: warmup_stable_decay(0.3, 0.25, 25, 1e4)),
+    ("warmup_constant", lambda n: warmup_constant(0.3, 0.25, 25))])
+def test_training_follows_the_later_schedules(schedule, expected):
+    config = make_config("smoke", n_train=512, batch_size=64, epochs=2, schedule=schedule, lr=0.3)
+    history = run(config)["history"]["iteration"]
+    assert history["lr"] == pytest.approx(fastai_lrs(expected(16), 16))
+    assert history["mom"] == pytest.approx([0.9] * 16)
