@@ -14,11 +14,12 @@ import pandas as pd
 
 from .claim import MARGINS, to_decide
 from .settings import BOOK_DIR
-from .experiments import (batch_size, clr, fine_tuning, fitting, interpolation, momentum, one_cycle,
+from .experiments import (batch_size, clr, fine_tuning, fitting, interpolation, later, momentum, one_cycle,
                           super_convergence, weight_decay)
 
 CLAIMS = [*fitting.CLAIMS, *clr.CLAIMS, *super_convergence.CLAIMS, *one_cycle.CLAIMS, *momentum.CLAIMS,
-          *weight_decay.CLAIMS, *batch_size.CLAIMS, *interpolation.CLAIMS, *fine_tuning.CLAIMS]
+          *weight_decay.CLAIMS, *batch_size.CLAIMS, *interpolation.CLAIMS, *fine_tuning.CLAIMS,
+          *later.CLAIMS]
 
 
 @cache

@@ -404,3 +404,25 @@ def plot_lr_against_batch(ax, points, reference, title):
     ax.set_xticks(batches, [str(b) for b in batches])
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.legend()
+
+
+def plot_lr_shapes(ax, results, title):
+    """Each setting's learning rate over its run as a fraction of its peak (first seed of each
+    of {label: [result per seed]}), so that schedules with peaks far apart share one axis."""
+    for j, (label, rs) in enumerate(results.items()):
+        lrs = np.array(rs[0]["history"]["iteration"]["lr"])
+        ax.plot(lrs / lrs.max(), color=f"C{j}", label=label)
+    ax.set(title=title, xlabel="iteration", ylabel="learning rate / its peak")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
+def plot_means_against(ax, series, title, xlabel, ylabel):
+    """One line per {label: {x: Comparison of one sample}}: the mean with its 95% interval, x on a
+    linear axis ticked at the xs."""
+    for j, (label, points) in enumerate(series.items()):
+        xs, cs = list(points), list(points.values())
+        ax.errorbar(xs, [c.difference for c in cs], fmt="o-", color=f"C{j}", capsize=4, label=label,
+                    yerr=[[c.difference - c.ci_low for c in cs], [c.ci_high - c.difference for c in cs]])
+    ax.set_xticks(sorted({x for points in series.values() for x in points}))
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))

@@ -10,8 +10,8 @@ from scipy import stats
 from helpers.analysis import acc
 from helpers.claim import MARGINS
 from helpers.config import with_seeds
-from helpers.experiments import (batch_size, clr, fine_tuning, fitting, interpolation, momentum, one_cycle, range_test,
-                                 recipe, super_convergence as sc, weight_decay)
+from helpers.experiments import (batch_size, clr, fine_tuning, fitting, interpolation, later, momentum, one_cycle,
+                                 range_test, recipe, super_convergence as sc, weight_decay)
 from helpers.runs import run_job_grid, run_many, run_seeds
 
 AS_GOOD = MARGINS["as good"][0]
@@ -338,6 +338,10 @@ def test_claims_table_verdicts():
     assert [row["difference"], row["ci_low"], row["ci_high"]] == pytest.approx([cyclical.mean() - fixed.mean(), low, high])
     verdicts = dict(zip(table["claim"], table["verdict"]))
     held = {"A too small LR underfits: the validation loss is still falling",
+            "Warmup-stable-decay is as good as cosine decay", "Schedule-Free SGD is as good as cosine decay",
+            "Schedule-Free AdamW is as good as AdamW with 1cycle", "AdamW with 1cycle beats SGD with 1cycle",
+            "Stopped at half the budget, Schedule-Free SGD is as good as cosine planned for it",
+            "Schedule-Free's averaged weights need BatchNorm's statistics recomputed",
             "Momentum cycled against the LR beats momentum cycled with it",
             "Larger batch sizes permit larger learning rates (range test)",
             "Less dropout calls for more weight decay",
@@ -357,7 +361,7 @@ def test_claims_table_verdicts():
                     "Discriminative LRs (the body's 100 times smaller) beat one LR for all layers"}
     assert {c for c, v in verdicts.items() if v == "held"} == held
     assert {c for c, v in verdicts.items() if v == "contradicted"} == contradicted
-    assert len(verdicts) == 27 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
+    assert len(verdicts) == 36 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
 
 
 # ---- chapter "Fine-tuning"
@@ -394,7 +398,39 @@ def test_the_hyper_parameters_in_short():
     assert {s for s, v in verdicts.items() if v == "held"} == {
         "cyclical 0.95-0.85 beats constant 0.99", "minimum/10 as good as slide", "minimum/10 as good as steep",
         "minimum/10 beats valley", "Larger batch sizes permit larger learning rates (range test)",
-        "Smaller datasets need larger weight decay"}
+        "Smaller datasets need larger weight decay", "Warmup-stable-decay is as good as cosine decay",
+        "Schedule-Free SGD is as good as cosine decay"}
     assert {s for s, v in verdicts.items() if v == "contradicted"} == {
         "A cycle with an eighth of the iterations is as good as a step schedule at its plateau",
         "A larger batch with a proportionally larger LR is as good at equal epochs"}
+
+
+# ---- chapter "What came after"
+def test_later_schedules_read_every_arm_inside_its_sweep_and_schedule_free_adamw_leads():
+    sweep = run_job_grid(later.sweep_jobs("cpu"))
+    assert later.inside(sweep)
+    means = {arm: acc(rs).mean() for arm, rs in later.at_best_results(sweep).items()}
+    sgd_scheduled = (later.ONE_CYCLE, later.COSINE, later.WARMUP_COSINE, later.WSD)
+    assert max(means, key=means.get) == later.SF_ADAMW and means[later.SF_SGD] > max(means[a] for a in sgd_scheduled)
+    assert means[later.ONE_CYCLE] - max(means[later.COSINE], means[later.WARMUP_COSINE]) > 1  # "more than a point"
+    assert abs(means[later.WSD] - means[later.ONE_CYCLE]) < 0.5 and means[later.WSD] > means[later.COSINE]  # "level"
+    assert means[later.ADAMW_CYCLE] > means[later.ONE_CYCLE]
+    verdicts = {claim.statement: claim.decide(profile="cpu").verdict for claim in later.CLAIMS}
+    assert verdicts == {
+        "Cosine decay after a warm-up is as good as 1cycle": "inconclusive",
+        "A warm-up helps cosine decay": "inconclusive",
+        "Warmup-stable-decay is as good as cosine decay": "held",
+        "Schedule-Free SGD is as good as cosine decay": "held",
+        "Schedule-Free AdamW is as good as AdamW with 1cycle": "held",
+        "AdamW with 1cycle beats SGD with 1cycle": "held",
+        "Stopped at half the budget, Schedule-Free SGD is as good as cosine planned for it": "held",
+        "Decayed at half the budget, warmup-stable-decay is as good as cosine planned for it": "inconclusive",
+        "Schedule-Free's averaged weights need BatchNorm's statistics recomputed": "held"}
+
+
+def test_schedule_free_leads_every_scheduled_sgd_arm_at_every_stop():
+    points = later.anytime_accuracies(run_job_grid(later.anytime_jobs("cpu")))
+    for e, sf in points[later.SF_SGD].items():
+        assert sf.mean() > max(points[arm][e].mean() for arm in (later.ONE_CYCLE, later.WARMUP_COSINE, later.WSD))
+        assert points[later.SF_ADAMW][e].mean() > sf.mean()
+    assert sorted(points[later.WSD]) == [1, 2, 3, 4] and all(len(a) == 5 for a in points[later.WSD].values())

@@ -6,6 +6,7 @@ quarters of the budget. 1cycle and cosine must know the budget in advance (each 
 a run of its own); WSD needs it only to decay (a stopped run shares the full run's first
 iterations exactly); Schedule-Free needs it not at all (one run, evaluated after every epoch)."""
 import numpy as np
+import pandas as pd
 
 from ..analysis import acc, compare, fmt, highest_mean, one_sample, summary_table
 from ..claim import Claim
@@ -47,11 +48,13 @@ def stop_epochs(profile=None):
 def arm_config(arm, lr, profile=None, **changes):
     """The config of `arm` at peak LR `lr`: the book's network, data, budget and (SGD) weight decay."""
     p = get_profile(profile).name
+    if arm not in ARMS:
+        raise ValueError(f"arm must be one of {ARMS}, got {arm!r}")
     if arm == ONE_CYCLE:
         return book_cycle(p, lr=lr, **changes)
     if arm == ADAMW_CYCLE:
         return book_cycle(p, name="sc-adamw", opt="adamw", lr=lr, wd=ADAMW_WD, **changes)
-    common = dict(lr=lr, mom=0.9, wd=1e-4, pct_start=WARMUP, **changes)
+    common = {"lr": lr, "mom": 0.9, "wd": 1e-4, "pct_start": WARMUP, **changes}
     kind = {COSINE: dict(schedule="cosine"), WARMUP_COSINE: dict(schedule="warmup_cosine"),
             WSD: dict(schedule="wsd"), SF_SGD: dict(schedule="warmup_constant", opt="sgd_schedulefree"),
             SF_ADAMW: dict(schedule="warmup_constant", opt="adamw_schedulefree", wd=ADAMW_WD)}[arm]
@@ -102,7 +105,7 @@ def anytime_jobs(profile=None):
             for e in (stops[-1:] if arm in SCHEDULE_FREE else stops)}
 
 
-def anytime_accuracies(results, profile=None):
+def anytime_accuracies(results):
     """{arm: {epochs: accuracies per seed (%)}} of the `anytime_jobs` results."""
     out = {}
     for (arm, e), rs in results.items():
@@ -126,32 +129,84 @@ def training_epochs(arm, profile=None):
 
 
 # ---- what the chapter reads
-def sweep_lines(sweep):
+KEYS = {ONE_CYCLE: "cycle", ADAMW_CYCLE: "adamw_cycle", COSINE: "cosine", WARMUP_COSINE: "warmup_cosine",
+        WSD: "wsd", SF_SGD: "sf_sgd", SF_ADAMW: "sf_adamw"}  # each arm's part of the glue keys
+ADAM_ARMS = (ADAMW_CYCLE, SF_ADAMW)
+
+
+def at_best_results(sweep):
+    """{arm: [result per seed]} of every arm at its best LR of the sweep."""
+    return {arm: sweep[(arm, lr)] for arm, lr in best_lrs(sweep).items()}
+
+
+def sweep_lines(sweep, arms=ARMS):
     """{arm: {LR: mean accuracy with its 95% interval}} of the sweep, for the figure."""
-    return {arm: {lr: one_sample(acc(sweep[(arm, lr)])) for lr in lrs} for arm, lrs in SWEEPS.items()}
+    return {arm: {lr: one_sample(acc(sweep[(arm, lr)])) for lr in SWEEPS[arm]} for arm in arms}
+
+
+def inside(sweep):
+    """Whether every arm's best LR lies inside its sweep (not at either end)."""
+    return all(min(SWEEPS[arm]) < lr < max(SWEEPS[arm]) for arm, lr in best_lrs(sweep).items())
 
 
 def best_table(sweep):
-    """Per arm at its best LR: that LR, where it lies in the sweep, and the accuracy's summary."""
+    """Per arm at its best LR: that LR and the accuracy's summary (`summary_table`)."""
     lrs = best_lrs(sweep)
     table = summary_table({arm: sweep[(arm, lr)] for arm, lr in lrs.items()})
     table.insert(0, "best LR", [lrs[arm] for arm in table.index])
     return table.rename_axis("arm")
 
 
-def anytime_lines(results, profile=None):
+def anytime_lines(results):
     """{arm: {epochs: mean accuracy with its 95% interval}}, for the figure."""
     return {arm: {e: one_sample(a) for e, a in sorted(points.items())}
-            for arm, points in anytime_accuracies(results, profile).items()}
+            for arm, points in anytime_accuracies(results).items()}
 
 
 def anytime_table(results, profile=None):
     """Mean accuracy (%) of each arm at each stopping point, and the epochs trained to read them all."""
-    import pandas as pd
     rows = {arm: {**{f"stop at epoch {e}": a.mean() for e, a in sorted(points.items())},
                   "epochs trained for all points": training_epochs(arm, profile)}
-            for arm, points in anytime_accuracies(results, profile).items()}
+            for arm, points in anytime_accuracies(results).items()}
     return pd.DataFrame(rows).T.rename_axis("arm")
+
+
+def bn_table(sweep):
+    """Schedule-Free arms at their best LR: final accuracy with BatchNorm's statistics recomputed
+    and as training left them (mean and std over seeds, %)."""
+    best = at_best_results(sweep)
+    rows = {}
+    for arm in SCHEDULE_FREE:
+        with_bn, without = bn_recompute(best[arm])
+        rows[arm] = {"recomputed mean (%)": with_bn.mean(), "recomputed std (%)": with_bn.std(ddof=1),
+                     "as trained mean (%)": without.mean(), "as trained std (%)": without.std(ddof=1)}
+    return pd.DataFrame(rows).T.rename_axis("arm")
+
+
+def readings(sweep, anytime):
+    """What the chapter reads off its runs (the glue keys' `later_` left off)."""
+    lrs, best = best_lrs(sweep), at_best_results(sweep)
+    first = best[ONE_CYCLE][0]
+    profile = first["config"]["profile"]
+    points = anytime_accuracies(anytime)
+    stops = stop_epochs(profile)
+    out = {"seeds": len(best[ONE_CYCLE]), "epochs": first["config"]["epochs"],
+           "iterations": len(first["history"]["iteration"]["lr"]), "warmup": f"{100 * WARMUP:g}%",
+           "decay": f"{100 * WSD_DECAY:g}%", "stops": ", ".join(map(str, stops[:-1])), "budget": stops[-1],
+           "half": stops[1], "bn_batches": best[SF_SGD][0]["schedule_free"]["bn_batches"],
+           "inside": "inside" if inside(sweep) else "not inside"}
+    for arm, key in KEYS.items():
+        out[f"{key}_lr"] = lrs[arm]
+        out[f"{key}_acc"] = float(acc(best[arm]).mean())
+    for arm in ANYTIME:
+        for e, a in points[arm].items():
+            out[f"{KEYS[arm]}_at{e}"] = float(a.mean())
+        out[f"{KEYS[arm]}_trained"] = f"{training_epochs(arm, profile):g}"
+    for arm in SCHEDULE_FREE:
+        with_bn, without = bn_recompute(best[arm])
+        out[f"{KEYS[arm]}_bn_gain"] = float((with_bn - without).mean())
+        out[f"{KEYS[arm]}_as_trained"] = float(without.mean())
+    return out
 
 
 def bn_recompute(results):

@@ -10,7 +10,7 @@ from ..claim import Claim, difference, seeded
 from ..config import step_config
 from ..profiles import get_profile
 from ..runs import run_seeds
-from . import batch_size, clr, momentum, one_cycle, range_test, super_convergence, weight_decay
+from . import batch_size, clr, later, momentum, one_cycle, range_test, super_convergence, weight_decay
 
 RECIPE, STEP, ADAM = "the recipe (SGD, 1cycle)", "SGD, tuned step schedule", "Adam or AdamW, 1cycle"
 BASELINE = "Adam, constant LR 1e-3"
@@ -120,6 +120,8 @@ IN_SHORT = [
     ("learning rate", range_test.MINIMUM_BEATS_VALLEY),
     ("learning rate", one_cycle.LARGE_PEAKS),
     ("schedule", super_convergence.SHORT_CYCLE),
+    ("schedule", later.WSD_AS_GOOD),
+    ("schedule", later.SF_AS_GOOD),
     ("momentum", momentum.CYCLICAL_MOMENTUM),
     ("momentum", momentum.BEATS_099),
     ("weight decay", weight_decay.WD_1E4),
@@ -130,7 +132,8 @@ IN_SHORT = [
 HOW = {
     "learning rate": "LR range tests of a few hundred iterations over several seeds; the peak of 1cycle at a tenth "
                      "of their median loss minimum",
-    "schedule": "1cycle; end a cyclical schedule at the bottom of a cycle",
+    "schedule": "1cycle; end a cyclical schedule at the bottom of a cycle; warmup-stable-decay when the length of "
+                "the run is not known; Schedule-Free is worth a try (it led at our scale)",
     "momentum": "cycle 0.95 → 0.85 against the learning rate, or a constant 0.85-0.9; never 0.99 with a large LR",
     "weight decay": "constant; powers of ten first, then half an exponent around the best; decoupled (AdamW) "
                     "needs larger values; more where the network overfits (little data, no dropout)",
