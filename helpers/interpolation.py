@@ -11,13 +11,12 @@ import time
 from dataclasses import asdict
 
 import torch
-import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, update_bn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from .callbacks import WeightSnapshots
 from .config import require_complete
 from .engine import final_loader, train
+from .evaluation import batchnorms, evaluate, recompute_bn
 from .grid import run_jobs
 from .provenance import provenance
 from .runs import Job
@@ -31,31 +30,6 @@ def interpolate(state1, state2, alpha):
     if state1.keys() != state2.keys():
         raise ValueError("state1 and state2 must come from the same architecture (their keys differ)")
     return {k: torch.lerp(v, state2[k], alpha) if v.is_floating_point() else v.clone() for k, v in state1.items()}
-
-
-def batchnorms(model):
-    return [m for m in model.modules() if isinstance(m, _BatchNorm)]
-
-
-def recompute_bn(model, batches):
-    """Replace every BatchNorm's running statistics by their plain average over `batches`
-    (PyTorch's `swa_utils.update_bn`, as for averaged weights), and put the model in eval mode."""
-    update_bn(batches, model)
-    model.eval()
-
-
-@torch.no_grad()
-def evaluate(model, batches):
-    """Mean cross-entropy loss and accuracy of `model` (in eval mode) over `batches`; a
-    non-finite output gives a NaN loss, which is returned, not raised."""
-    model.eval()
-    loss, correct, total = 0.0, 0, 0
-    for xb, yb in batches:
-        out = model(xb)
-        loss += F.cross_entropy(out, yb, reduction="sum").item()
-        correct += (out.argmax(1) == yb).sum().item()
-        total += len(yb)
-    return loss / total, correct / total
 
 
 def loss_along_line(model, state1, state2, alphas, train_batches, valid_batches, bn="interpolated"):

@@ -5,41 +5,17 @@ its iterates), so it must be told which: `optimizer.train()` before training ste
 `optimizer.eval()` before evaluating, as the package says. The averaged weights were never
 trained on, so the BatchNorm statistics gathered in training belong to other weights; the
 package's README recomputes them on some training batches before evaluating, here with
-PyTorch's `torch.optim.swa_utils.update_bn`. `ScheduleFreeModes` does both in every validation
-and puts the training statistics back afterwards. Since the run needs no stopping time, it also
+PyTorch's `torch.optim.swa_utils.update_bn` (through `helpers.evaluation`). `ScheduleFreeModes`
+does both in every validation and puts the training statistics back afterwards. Since the run needs no stopping time, it also
 evaluates after every epoch on the final test images: where the run could have stopped.
 """
 import itertools
 
-import torch
 from fastai.callback.core import Callback
-from torch.nn.modules.batchnorm import _BatchNorm
-from torch.optim.swa_utils import update_bn
+
+from .evaluation import bn_buffers, evaluate, load_bn_buffers, recompute_bn
 
 BN_BATCHES = 50  # training batches that BatchNorm's statistics are recomputed on (the README's)
-
-
-def evaluate(model, dl):
-    """(mean cross-entropy, accuracy) of `model` in eval mode on the batches of `dl`."""
-    model.eval()
-    loss, correct = 0.0, 0
-    with torch.no_grad():
-        for xb, yb in dl:
-            out = model(xb)
-            loss = loss + torch.nn.functional.cross_entropy(out, yb, reduction="sum")
-            correct = correct + (out.argmax(1) == yb).sum()
-    return float(loss) / dl.n, float(correct) / dl.n
-
-
-def bn_buffers(model):
-    """Copies of every BatchNorm buffer (running statistics and counters)."""
-    return [b.clone() for m in model.modules() if isinstance(m, _BatchNorm) for b in m.buffers(recurse=False)]
-
-
-def load_bn_buffers(model, saved):
-    buffers = [b for m in model.modules() if isinstance(m, _BatchNorm) for b in m.buffers(recurse=False)]
-    for b, old in zip(buffers, saved):
-        b.copy_(old)
 
 
 class ScheduleFreeModes(Callback):
@@ -62,8 +38,7 @@ class ScheduleFreeModes(Callback):
         self._saved = bn_buffers(self.model)
         if self.recompute_bn:
             loader = self.dls.train.new(shuffle=False, pad=0, flip=False)
-            update_bn(itertools.islice(loader, BN_BATCHES), self.model)
-            self.model.eval()
+            recompute_bn(self.model, itertools.islice(loader, BN_BATCHES))
 
     def after_validate(self):
         load_bn_buffers(self.model, self._saved)

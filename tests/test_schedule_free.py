@@ -5,7 +5,8 @@ import torch
 
 from helpers.config import make_config
 from helpers.engine import build_learner, quiet, train
-from helpers.schedule_free import ScheduleFreeModes, bn_buffers
+from helpers.evaluation import bn_buffers
+from helpers.schedule_free import ScheduleFreeModes
 
 
 def sf_config(**changes):
