@@ -76,6 +76,7 @@ class Claim:
     sums_up: dict = field(default_factory=dict, repr=False)  # verdict -> short phrase, likewise
     unit: str = "points"
     digits: int = 1
+    section: str = ""  # the heading of the chapter's section that shows it (the claims table links to it)
 
     def __post_init__(self):
         if self.margin not in MARGINS:

@@ -10,7 +10,9 @@ each row against the committed cpu results, and the last chapter shows the table
 """
 import json
 from functools import cache
+
 import pandas as pd
+from docutils.nodes import make_id
 
 from .claim import MARGINS, to_decide
 from .settings import BOOK_DIR
@@ -29,6 +31,12 @@ def chapter_title(name):
     return "".join(first_cell["source"]).splitlines()[0].lstrip("#").strip()
 
 
+def section_link(chapter, section):
+    """Where the built site shows a chapter's section: its page and the id that Sphinx gives the
+    section's heading (docutils' `make_id`), e.g. 'clr.html#three-policies'."""
+    return f"{chapter}.html#{make_id(section)}"
+
+
 def margin_text(bound):
     """A margin as the table writes it: '> -0.5' or 'in (0, 1)'."""
     return f"in ({bound[0]:g}, {bound[1]:g})" if isinstance(bound, tuple) else f"> {bound:g}"
@@ -44,7 +52,8 @@ def claims_table(profile="cpu"):
     """One row per claim: chapter, paper, claim, the paper's number, ours, the difference that
     decides it with its 95% interval (`ci_low`, `ci_high`), the margin it must clear, the
     fewest seeds of its arms, the verdict (held, contradicted or inconclusive), what would
-    decide it (`to_decide`) and the engine settings its results were computed with."""
+    decide it (`to_decide`), the engine settings its results were computed with, and where the
+    site shows it (`section_link`)."""
     rows = []
     for claim in CLAIMS:
         results = claim.results(profile)
@@ -56,7 +65,8 @@ def claims_table(profile="cpu"):
                      "ci_high": c.ci_high, "margin": margin_text(MARGINS[claim.margin][0]),
                      "seeds per arm": min(len(rs) for rs in results.values()),
                      "verdict": c.verdict, "to decide": to_decide(c),
-                     "computed on": "; ".join(engine_settings(results))})
+                     "computed on": "; ".join(engine_settings(results)),
+                     "shown in": section_link(claim.chapter, claim.section)})
     return pd.DataFrame(rows)
 
 

@@ -426,3 +426,46 @@ def plot_means_against(ax, series, title, xlabel, ylabel):
     ax.set_xticks(sorted({x for points in series.values() for x in points}))
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
+def plot_gradient_norms(ax, results, max_norm, title, beta=0.9):
+    """The total gradient norm before clipping at every iteration of the first seed of each
+    {label: [clipped result per seed]} (smoothed with `beta`), and the norm they are clipped to."""
+    for j, (label, rs) in enumerate(results.items()):
+        ax.plot(smooth(rs[0]["clipping"]["norms"], beta), color=f"C{j}", label=label)
+    ax.axhline(max_norm, color="grey", ls="--", lw=1, label=f"clipped above {max_norm:g}")
+    ax.set(yscale="log", title=title, xlabel="iteration", ylabel="gradient norm (L2, smoothed)")
+    ax.legend()
+
+
+VERDICT_COLOURS = {"held": "C2", "contradicted": "C3", "inconclusive": "C7"}
+
+
+def plot_verdict_counts(ax, counts, title):
+    """How many claims got each verdict, from {verdict: count}, as horizontal bars."""
+    verdicts = list(counts)[::-1]  # the first at the top
+    bars = ax.barh(verdicts, [counts[v] for v in verdicts], color=[VERDICT_COLOURS[v] for v in verdicts])
+    ax.bar_label(bars, padding=3)
+    ax.set(title=title, xlabel="claims", ylabel="verdict")
+    ax.grid(axis="y", visible=False)
+
+
+def plot_stages(axes, results, stages):
+    """Three panels for the first seed of each {label: [result with a trajectory per seed]}: the
+    smoothed training loss, the smoothed gradient norm and the distance from the initial weights
+    at every iteration, the stages ({name: (start, stop)} fractions of the run) marked."""
+    panels = (("loss", "Training loss (smoothed)", "cross-entropy"),
+              ("grad_norm", "Gradient norm (smoothed)", "L2 norm of all gradients"),
+              ("distance", "Distance from the initial weights", "L2 distance"))
+    for ax, (key, title, ylabel) in zip(axes, panels):
+        for j, (label, rs) in enumerate(results.items()):
+            values = rs[0]["history"]["iteration"]["loss"] if key == "loss" else rs[0]["trajectory"][key]
+            ax.plot(values if key == "distance" else smooth(values, 0.9), color=f"C{j}", label=label)
+        n = len(values)
+        for name, (start, stop) in stages.items():
+            if start > 0:
+                ax.axvline(start * n, color="grey", ls=":", lw=1)
+            ax.text((start + stop) / 2 * n, 0.98, name, transform=ax.get_xaxis_transform(), ha="center",
+                    va="top", fontsize=8, color="grey")
+        ax.set(title=title, xlabel="iteration", ylabel=ylabel)
+        ax.legend(loc="center right")

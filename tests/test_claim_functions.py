@@ -6,9 +6,11 @@ import pytest
 
 from helpers.analysis import highest_mean
 from helpers.claim import Claim, glue_all
+from helpers.claims import CLAIMS, section_link
 from helpers.experiments import (batch_size, clr, fitting, interpolation, momentum, one_cycle, range_test, recipe,
                                  super_convergence as sc, weight_decay)
 from helpers.profiles import get_profile
+from helpers.settings import BOOK_DIR
 from helpers.suggestions import suggestion
 
 
@@ -565,3 +567,17 @@ def test_the_overfitting_grids_drop_augmentation_and_data_at_equal_iterations():
     wd = batch_size.OVERFIT_WDS[0]
     assert by_batch[(p.batch_size, wd)] == grids["data"][(small, wd)]  # one run, read by both claims
 
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.statement[:40])
+def test_every_claim_of_the_table_names_a_section_of_its_chapter(claim):
+    """The claims table links each claim to the section that shows it: that heading must exist."""
+    cells = json.loads((BOOK_DIR / f"{claim.chapter}.ipynb").read_text())["cells"]
+    headings = {line.lstrip("#").strip() for c in cells if c["cell_type"] == "markdown"
+                for line in "".join(c["source"]).splitlines() if line.startswith(("## ", "### "))}
+    assert claim.section in headings
+
+
+def test_a_section_link_is_the_id_sphinx_gives_its_heading():
+    assert section_link("one_cycle", "1cycle with Adam and AdamW") == "one_cycle.html#cycle-with-adam-and-adamw"
+    assert section_link("sc", "Gradient clipping: a higher peak?") == "sc.html#gradient-clipping-a-higher-peak"

@@ -137,6 +137,15 @@ def test_the_cycles_gradients_around_its_peak_are_larger_than_the_steps_in_its_c
     assert sc.GRADIENTS.decide(profile="cpu").verdict == "contradicted"
 
 
+def test_clipping_rescues_the_highest_peak_but_does_not_make_it_a_good_one():
+    clip = run_job_grid(sc.clipping_jobs("cpu"))
+    assert sc.clipping_readings(clip)["clip_best_unclipped"] == sc.CLIP_PEAKS[0]  # the claim's reference
+    assert sc.CLIP_RESCUES.decide(clip, "cpu").verdict == "held"
+    assert sc.CLIP_AS_GOOD.decide(clip, "cpu").verdict == "contradicted"
+    # at every peak clipping acted on some iterations, never on most
+    assert all(0 < sc.clipped_share(clip[sc.clip_label(sc.CLIPPED, lr)]) < 50 for lr in sc.CLIP_PEAKS)
+
+
 # ---- chapter "The 1cycle policy taken apart"
 def test_large_peaks_are_neither_shown_to_train_as_well_nor_to_help():
     results = trained(one_cycle.peak_settings("cpu"))
@@ -321,8 +330,8 @@ def test_claims_table_names_each_chapter_by_its_title():
 def test_claims_table_verdicts():
     from helpers.claims import claims_table
     table = claims_table("cpu")
-    assert list(table.columns[-9:]) == ["difference of", "difference", "ci_low", "ci_high", "margin", "seeds per arm",
-                                        "verdict", "to decide", "computed on"]
+    assert list(table.columns[-10:]) == ["difference of", "difference", "ci_low", "ci_high", "margin", "seeds per arm",
+                                         "verdict", "to decide", "computed on", "shown in"]
     # every claim rests on five seeds per arm, all of them on one engine setting (issue 20)
     assert (table["seeds per arm"] >= 5).all() and table["computed on"].nunique() == 1
     assert ";" not in table["computed on"].iloc[0]
@@ -358,10 +367,11 @@ def test_claims_table_verdicts():
                     "Averaging the weights of the cycles' ends beats the last end",
                     "A larger batch with a proportionally larger LR is as good at equal epochs",
                     "A larger batch calls for more weight decay",
-                    "Discriminative LRs (the body's 100 times smaller) beat one LR for all layers"}
+                    "Discriminative LRs (the body's 100 times smaller) beat one LR for all layers",
+                    "Gradient clipping lets the cycle use a far larger peak learning rate"}
     assert {c for c, v in verdicts.items() if v == "held"} == held
     assert {c for c, v in verdicts.items() if v == "contradicted"} == contradicted
-    assert len(verdicts) == 36 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
+    assert len(verdicts) == 37 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
 
 
 # ---- chapter "Fine-tuning"

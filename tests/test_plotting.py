@@ -316,3 +316,28 @@ def test_tests_by_iteration_draw_each_seed_thin_their_mean_thick_and_shade_the_e
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "a (mean of 2 seeds)", "b (mean of 1 seeds)", "last 10% of the iterations"]
     plt.close(fig)
+
+
+def test_verdict_counts_draw_one_labelled_bar_per_verdict():
+    fig, ax = plt.subplots()
+    plotting.plot_verdict_counts(ax, {"held": 13, "contradicted": 12, "inconclusive": 12}, "Claims")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["inconclusive", "contradicted", "held"]
+    assert [p.get_width() for p in ax.patches] == [12, 12, 13]
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)
+
+
+def test_gradient_norms_and_stages_draw_the_first_seed_and_their_marks():
+    n = 40
+    result = {"history": {"iteration": {"loss": list(np.linspace(2, 0.5, n))}},
+              "clipping": {"norms": [0.5] * n},
+              "trajectory": {"grad_norm": [1.0] * n, "step": [0.1] * n, "distance": list(np.arange(n) / 10)}}
+    fig, axes = plt.subplots(1, 4)
+    plotting.plot_gradient_norms(axes[0], {"clipped": [result]}, 1.0, "Norms")
+    assert axes[0].get_lines()[1].get_ydata()[0] == 1.0  # the clipping norm
+    plotting.plot_stages(axes[1:], {"run": [result]}, {"a": (0, 0.25), "b": (0.25, 1)})
+    assert list(axes[3].get_lines()[0].get_ydata()) == result["trajectory"]["distance"]  # not smoothed
+    assert axes[3].get_lines()[1].get_xdata()[0] == 10  # the second stage starts at a quarter
+    assert [t.get_text() for t in axes[1].texts] == ["a", "b"]
+    assert not plotting.figure_problems(fig)
+    plt.close(fig)

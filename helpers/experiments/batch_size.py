@@ -347,21 +347,24 @@ def wd_claim(statement, theirs, grid, measured, ends):
         "batch_size", PAPER, statement, theirs,
         f"validation loss lowered by WD {CONTRAST[0]:g} instead of {CONTRAST[1]:g}, {measured}", "beats",
         arms=lambda p: seeded(overfit_grids(p)[grid]), unit="", digits=3,
-        measure=lambda results, margin: more_wd_helps_more(results, margin, *ends(results)))
+        measure=lambda results, margin: more_wd_helps_more(results, margin, *ends(results)),
+        section="Where the network overfits")
 
 
 LR_GROWS = Claim(
     "batch_size", PAPER, "Larger batch sizes permit larger learning rates (range test)",
     "larger batches permit larger LRs (no number)",
     "slope of log suggested LR (minimum/10) against log batch size, per seed", "beats",
-    arms=lambda p: finder_jobs(p), measure=lr_grows, unit="", digits=2)
+    arms=lambda p: finder_jobs(p), measure=lr_grows, unit="", digits=2,
+    section="How large a learning rate each batch size allows")
 
 EQUAL_EPOCHS = Claim(
     "batch_size", PAPER, "A larger batch with a proportionally larger LR is as good at equal epochs",
     "compare at equal epochs or iterations; both are unfair in some way",
     "accuracy, batch 512 minus the profile's batch, equal epochs, LR in proportion (points)", "as good",
     arms=lambda p: seeded(scaling_settings(p), label(SCALED[-1]), f"batch {get_profile(p).batch_size}"),
-    measure=equal_epochs)
+    measure=equal_epochs,
+    section="Equal epochs or equal iterations")
 
 BATCH_WD = wd_claim("A larger batch calls for more weight decay",
                     "more of one regulariser calls for less of another (no number)",

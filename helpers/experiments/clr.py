@@ -108,7 +108,8 @@ BEATS_FIXED = Claim(
           "contradicted": "the whole interval lies at or below zero, so CLR does not beat the fixed rate",
           "inconclusive": "the interval includes zero, so at this number of seeds the two cannot be told apart"},
     sums_up={"held": "beats a fixed learning rate", "contradicted": "does not beat a fixed learning rate",
-             "inconclusive": "cannot be told apart from a fixed learning rate at this number of seeds"})
+             "inconclusive": "cannot be told apart from a fixed learning rate at this number of seeds"},
+    section="CLR against a fixed learning rate and the adaptive optimizers")
 
 HALF_THE_ITERATIONS = Claim(
     "clr", PAPER, "CLR reaches the fixed learning rate's accuracy in half the iterations",
@@ -121,7 +122,8 @@ HALF_THE_ITERATIONS = Claim(
           "inconclusive": "the interval straddles {margin:g} points, so at this number of seeds it cannot say "
                           "whether half the iterations suffice"},
     sums_up={"held": "reaches it in half the iterations", "contradicted": "needs more than half the iterations",
-             "inconclusive": "whether half the iterations suffice stays open"})
+             "inconclusive": "whether half the iterations suffice stays open"},
+    section="CLR against a fixed learning rate and the adaptive optimizers")
 
 AS_GOOD_AS_ADAPTIVE = Claim(
     "clr", PAPER, "SGD with CLR is competitive with adaptive optimizers", "CIFAR-10: CLR as good as Adam, RMSprop, ...",
@@ -135,6 +137,7 @@ AS_GOOD_AS_ADAPTIVE = Claim(
                           "say whether CLR is as good as {best}"},
     sums_up={"held": "it is as good as the best adaptive optimizer",
              "contradicted": "it falls behind the best adaptive optimizer by more than the margin",
-             "inconclusive": "whether it is as good as the best adaptive optimizer stays open"})
+             "inconclusive": "whether it is as good as the best adaptive optimizer stays open"},
+    section="CLR against a fixed learning rate and the adaptive optimizers")
 
 CLAIMS = [BEATS_FIXED, HALF_THE_ITERATIONS, AS_GOOD_AS_ADAPTIVE]

@@ -163,7 +163,7 @@ def claim(statement, paper, theirs, a, b):
     """The claim that arm `a` beats arm `b`, each at its best LR."""
     return Claim("fine_tuning", paper, statement, theirs, f"accuracy, {a} minus {b}, each at its best LR (points)",
                  "beats", arms=lambda p: {arm: jobs for arm, jobs in at_best(p).items() if arm in (a, b)},
-                 measure=difference(a, b), digits=2)
+                 measure=difference(a, b), digits=2, section="Every arm at every learning rate")
 
 
 PRETRAINED = claim("A pretrained body beats training from scratch on a few images", FASTBOOK,

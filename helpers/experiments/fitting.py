@@ -132,7 +132,8 @@ UNDERFITTING = Claim(
           "contradicted": "the whole interval lies at or below zero: the validation loss has stopped falling by "
                           "the end, so these runs do not show the paper's sign of underfitting",
           "inconclusive": "the interval includes zero, so at this number of seeds the runs cannot say whether "
-                          "the validation loss is still falling"})
+                          "the validation loss is still falling"},
+    section="Three regimes")
 
 OVERFITTING = Claim(
     "fitting", PAPER, "Overfitting shows as a validation loss that turns up", "Fig. 2",
@@ -143,7 +144,8 @@ OVERFITTING = Claim(
           "contradicted": "the whole interval lies at or below zero: the validation loss has not turned up, so "
                           "these runs do not show the paper's sign of overfitting",
           "inconclusive": "the interval includes zero, so at this number of seeds the runs cannot say whether "
-                          "the validation loss has turned up"})
+                          "the validation loss has turned up"},
+    section="Three regimes")
 
 RANGE_LOWER = Claim(
     "fitting", PAPER, "In a range test, a larger WD gives a lower validation loss", "Fig. 4a: 4e-3 against 1e-4",
@@ -153,7 +155,8 @@ RANGE_LOWER = Claim(
                   "paper",
           "contradicted": "The whole interval lies at or below zero: the larger weight decay does not reach a "
                           "lower loss, against the paper",
-          "inconclusive": "The interval includes zero: at this number of seeds the two cannot be told apart"})
+          "inconclusive": "The interval includes zero: at this number of seeds the two cannot be told apart"},
+    section="The validation loss during a range test, for two weight decays")
 
 RANGE_WIDER = Claim(
     "fitting", PAPER, "In a range test, a larger WD keeps the loss low over a wider LR range",
@@ -162,6 +165,7 @@ RANGE_WIDER = Claim(
     says={"held": "the whole interval lies above zero",
           "contradicted": "the whole interval lies at or below zero",
           "inconclusive": "the interval includes zero, so at this number of seeds the two cannot be told apart"},
-    sums_up={"held": "holds here", "contradicted": "is contradicted here", "inconclusive": "is not decided here"})
+    sums_up={"held": "holds here", "contradicted": "is contradicted here", "inconclusive": "is not decided here"},
+    section="The validation loss during a range test, for two weight decays")
 
 CLAIMS = [UNDERFITTING, OVERFITTING, RANGE_LOWER, RANGE_WIDER]

@@ -157,7 +157,8 @@ BARRIER = Claim(
           "inconclusive": "with {runs} of each, the interval of the difference includes zero, so whether the barrier "
                           "between the cycles' solutions is higher than along the regular run, as in the paper, "
                           "stays open"},
-    unit="", digits=3)
+    unit="", digits=3,
+    section="Valley or barrier")
 
 MINIMUM_INSIDE = Claim(
     "interpolation", PAPER, "The validation-loss minimum lies inside (0, 1) between two CLR solutions",
@@ -166,7 +167,8 @@ MINIMUM_INSIDE = Claim(
           "contradicted": "the whole interval of the lowest α lies outside (0, 1), unlike the paper",
           "inconclusive": "with {runs}, the interval of the lowest α reaches outside (0, 1), so whether the "
                           "minimum lies inside the segment, as in the paper, stays open"},
-    unit="", digits=2)
+    unit="", digits=2,
+    section="Valley or barrier")
 
 AVERAGE = Claim(
     "interpolation", SWA, "Averaging the weights of the cycles' ends beats the last end", "higher test accuracy",
@@ -177,7 +179,8 @@ AVERAGE = Claim(
           "contradicted": "the whole interval lies at or below zero: the average of the cycles' solutions is no more "
                           "accurate than the last of them",
           "inconclusive": "the interval includes zero, so at {seeds} seeds the average of the cycles' solutions is "
-                          "not shown to be more accurate than the last of them, nor less"})
+                          "not shown to be more accurate than the last of them, nor less"},
+    section="Averaging the cycles' solutions")
 
 CLAIMS = [BARRIER, MINIMUM_INSIDE, AVERAGE]
 

@@ -222,7 +222,7 @@ def at_best_claim(statement, paper, theirs, a, b, margin):
         return f"{a} {fmt(x)}, {b} {fmt(y)}", compare(x, y, bound), {"seeds": len(x)}
     return Claim("later", paper, statement, theirs, f"accuracy, {a} minus {b}, each at its best LR (points)",
                  margin, arms=lambda p: {arm: jobs for arm, jobs in at_best(p).items() if arm in (a, b)},
-                 measure=measure, digits=2)
+                 measure=measure, digits=2, section="Seven schedules, each at its best")
 
 
 def half_budget(arm, reference):
@@ -243,7 +243,8 @@ def half_budget(arm, reference):
 def anytime_claim(statement, paper, theirs, arm, reference):
     arms, measure = half_budget(arm, reference)
     return Claim("later", paper, statement, theirs, f"accuracy at half the budget, {arm} minus {reference} "
-                 "run for that half (points)", "as good", arms=arms, measure=measure, digits=2)
+                 "run for that half (points)", "as good", arms=arms, measure=measure, digits=2,
+                 section="Stopping early")
 
 
 def bn_measure(results, bound):
@@ -272,7 +273,8 @@ WSD_ANYTIME = anytime_claim("Decayed at half the budget, warmup-stable-decay is 
 BN_RECOMPUTE = Claim("later", SCHEDULEFREE, "Schedule-Free's averaged weights need BatchNorm's statistics recomputed",
                      "recompute them before evaluating (no number)",
                      "accuracy of Schedule-Free SGD at its best LR, recomputed minus as trained, per seed (points)",
-                     "beats", arms=lambda p: {SF_SGD: at_best(p)[SF_SGD]}, measure=bn_measure, digits=2)
+                     "beats", arms=lambda p: {SF_SGD: at_best(p)[SF_SGD]}, measure=bn_measure, digits=2,
+    section="Schedule-Free and BatchNorm")
 
 CLAIMS = [COSINE_AS_GOOD, WARMUP_HELPS, WSD_AS_GOOD, SF_AS_GOOD, SF_ADAMW_AS_GOOD, ADAMW_BEATS, SF_ANYTIME,
           WSD_ANYTIME, BN_RECOMPUTE]

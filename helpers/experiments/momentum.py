@@ -148,7 +148,8 @@ CYCLICAL_MOMENTUM = Claim(
           "contradicted": "the whole interval lies at or below {bound}, so the cycle trails the best constant "
                           "momentum by more than the margin, against the paper",
           "inconclusive": "the interval straddles {bound}, so at this number of seeds the runs neither confirm "
-                          "nor refute that the cycle is as good as the best constant momentum"})
+                          "nor refute that the cycle is as good as the best constant momentum"},
+    section="Cyclical against constant momentum")
 
 DIRECTION = Claim(
     "momentum", PAPER, "Momentum cycled against the LR beats momentum cycled with it",
@@ -159,7 +160,8 @@ DIRECTION = Claim(
           "contradicted": "the whole interval lies at or below zero, so cycling momentum against the learning "
                           "rate is no better than cycling it with the learning rate",
           "inconclusive": "the interval includes zero, so at this number of seeds the direction of the cycle "
-                          "cannot be told apart"})
+                          "cannot be told apart"},
+    section="Cyclical against constant momentum")
 
 CLAIMS = [CYCLICAL_MOMENTUM, DIRECTION]
 

@@ -191,7 +191,8 @@ LARGE_PEAKS = Claim(
     "beats", arms=large_peak_arms, measure=large_peaks,
     sums_up={"held": "and it helps: the whole interval lies above zero",
              "contradicted": "but it does not help: the whole interval lies at or below zero",
-             "inconclusive": "whether it helps stays open: the interval includes zero"})
+             "inconclusive": "whether it helps stays open: the interval includes zero"},
+    section="How high should the cycle go?")
 
 # not in the claims table: training at such peaks works as well as at the book's peak
 HIGH_PEAKS_TRAIN = Claim(
@@ -218,7 +219,8 @@ LESS_DATA = Claim(
              "contradicted": "the whole interval lies below zero: the cycle fares worse relative to the step "
                              "schedule with less data, unlike the paper",
              "inconclusive": "the interval includes zero: at this number of seeds we cannot tell whether the cycle "
-                             "fares better or worse relative to the step schedule with less data"})
+                             "fares better or worse relative to the step schedule with less data"},
+    section="Less data, larger gap?")
 
 # not in the claims table: the book's cosine cycle against Smith's linear one
 SHAPE = Claim(
@@ -238,6 +240,7 @@ ADAM_CYCLE = Claim(
              "contradicted": "did not reproduce: with its peak taken from a range test, Adam is ahead of SGD, and "
                              "the whole interval lies below zero",
              "inconclusive": "was neither reproduced nor refuted: the interval includes zero, so at this number of "
-                             "seeds Adam and SGD cannot be told apart"})
+                             "seeds Adam and SGD cannot be told apart"},
+    section="1cycle with Adam and AdamW")
 
 CLAIMS = [LARGE_PEAKS, LESS_DATA, ADAM_CYCLE]

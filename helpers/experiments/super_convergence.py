@@ -4,12 +4,14 @@ shortest cycle that is as good as it, and the gradients during a cycle."""
 import numpy as np
 import pandas as pd
 
-from ..analysis import acc, compare, fmt, highest_mean, plateau, smooth, summary_table
-from ..claim import Claim, bound, seeded, to_decide
-from ..config import make_config, step_config
+from ..analysis import acc, compare, fmt, highest_mean, one_sample, plateau, smooth, summary_table
+from ..claim import Claim, bound, difference, seeded, to_decide
+from ..clipping import clipped_job
+from ..config import make_config, step_config, with_seeds
 from ..paper import FORUM, PAPER as NUMBERS, SC as PAPER
 from ..profiles import get_profile
-from ..runs import run_seeds, seeded_finder_jobs
+from ..runs import run_job, run_seeds, seeded_finder_jobs
+from ..trajectory import trajectory_job
 from .range_test import book_cycle, peak_lr
 
 HE_LR = 0.1  # He et al.'s starting LR; the step schedule also starts from the book's peak
@@ -279,7 +281,8 @@ LARGE_LRS = Claim(
     sums_up={"held": "trains as well in the last tenth of the range as at the book's constant peak LR",
              "contradicted": "trains worse in the last tenth of the range than at the book's constant peak LR",
              "inconclusive": "was not shown to train as well in the last tenth of the range as at the book's "
-                             "constant peak LR, nor worse"})
+                             "constant peak LR, nor worse"},
+    section="How high can the learning rate go?")
 
 SHORT_CYCLE = Claim(
     "super_convergence", PAPER, "A cycle with an eighth of the iterations is as good as a step schedule at its "
@@ -295,9 +298,8 @@ SHORT_CYCLE = Claim(
           "contradicted": "the whole interval lies below the margin: a cycle with an eighth of the iterations trails "
                           "the step schedule at its plateau by more than the margin",
           "inconclusive": "the interval straddles the margin: a cycle with an eighth of the iterations may or may not "
-                          "be as good as the step schedule at its plateau"})
-
-CLAIMS = [LARGE_LRS, SHORT_CYCLE]
+                          "be as good as the step schedule at its plateau"},
+    section="The headline: one short cycle against a step schedule at its plateau")
 
 
 # ---- gradients during the cycle
@@ -336,4 +338,199 @@ GRADIENTS = Claim(
                   "the cycle's gradients are smaller than the step schedule's, not larger",
           "contradicted": "the whole interval lies at or below zero: around its peak the cycle's gradients are "
                           "at least as large as the step schedule's at its constant learning rate",
-          "inconclusive": "the interval includes zero: at this number of seeds the two cannot be told apart"})
+          "inconclusive": "the interval includes zero: at this number of seeds the two cannot be told apart"},
+    section="Gradients during the cycle")
+
+
+# ---- gradient clipping: does it let the cycle go higher?
+CLIP_PEAKS = (0.4, 1.0, 3.0, 6.0, 12.0)  # from the best peak of `later`'s sweep of the cycle to 30 times it
+CLIPPED, UNCLIPPED = "clipped", "unclipped"
+HIGHEST = CLIP_PEAKS[-1]
+
+
+def clip_label(arm, lr):
+    return f"{arm}, peak {lr:g}"
+
+
+def clipping_jobs(profile=None):
+    """{"<arm>, peak <LR>": [job per seed]}: the book's cycle at every peak of `CLIP_PEAKS`, its
+    gradients clipped to fastai's default norm (`helpers.clipping`) or not."""
+    p = get_profile(profile).name
+    jobs = {}
+    for lr in CLIP_PEAKS:
+        configs = with_seeds(book_cycle(p, lr=lr))
+        jobs[clip_label(UNCLIPPED, lr)] = [run_job(c) for c in configs]
+        jobs[clip_label(CLIPPED, lr)] = [clipped_job(c) for c in configs]
+    return jobs
+
+
+def clipping_arms(*labels):
+    """A claim's arms: the `clipping_jobs` named by `labels`."""
+    def arms(profile=None):
+        jobs = clipping_jobs(profile)
+        return {label: jobs[label] for label in labels}
+    return arms
+
+
+def clipped_share(results):
+    """The mean share (%) of iterations whose gradient norm was clipped."""
+    return 100 * float(np.mean([r["clipping"]["clipped"] for r in results]))
+
+
+def diverged(results):
+    return sum(r["diverged_at"] is not None for r in results)
+
+
+def clipping_lines(results):
+    """{arm: {peak LR: mean accuracy with its 95% interval}}, for the figure."""
+    return {arm: {lr: one_sample(acc(results[clip_label(arm, lr)])) for lr in CLIP_PEAKS}
+            for arm in (UNCLIPPED, CLIPPED)}
+
+
+def clipping_table(results):
+    """Per peak LR: both arms' accuracy, clipped minus unclipped with its 95% interval and the
+    verdict of "clipped beats unclipped", the share of iterations clipped, and the runs whose
+    loss ended diverged."""
+    rows = {}
+    for lr in CLIP_PEAKS:
+        u, c = results[clip_label(UNCLIPPED, lr)], results[clip_label(CLIPPED, lr)]
+        gain = compare(acc(c), acc(u), bound("beats"))
+        rows[f"{lr:g}"] = {"unclipped (%)": fmt(acc(u)), "clipped (%)": fmt(acc(c)),
+                           "clipped minus unclipped": gain.difference, "ci_low": gain.ci_low,
+                           "ci_high": gain.ci_high, "verdict (beats)": gain.verdict,
+                           "iterations clipped (%)": clipped_share(c),
+                           "diverged (unclipped, clipped)": f"{diverged(u)}, {diverged(c)}"}
+    return pd.DataFrame(rows).T.rename_axis("peak LR")
+
+
+def clipping_readings(results):
+    """What the chapter says about clipping: the norm, the peaks, the share of iterations
+    clipped at the lowest and highest peak, and the best peak of each arm."""
+    first, last = CLIP_PEAKS[0], CLIP_PEAKS[-1]
+    best = {arm: max(CLIP_PEAKS, key=lambda lr: acc(results[clip_label(arm, lr)]).mean())
+            for arm in (UNCLIPPED, CLIPPED)}
+    clipped = results[clip_label(CLIPPED, first)][0]
+    return {"clip_norm": clipped["clipping"]["max_norm"], "clip_low": first, "clip_high": last,
+            "clip_ratio": last / first, "clip_share_low": clipped_share(results[clip_label(CLIPPED, first)]),
+            "clip_share_high": clipped_share(results[clip_label(CLIPPED, last)]),
+            "clip_best_unclipped": best[UNCLIPPED], "clip_best_clipped": best[CLIPPED],
+            "clip_median_norm": float(np.median(clipped["clipping"]["norms"]))}
+
+
+# not in the claims table: whether clipping rescues the cycle where it collapses without
+CLIP_RESCUES = Claim(
+    "super_convergence", FORUM, "Gradient clipping trains the cycle at a peak where it fails without",
+    "RNNs trained at huge learning rates; no number",
+    f"accuracy at peak {HIGHEST:g}, clipped minus unclipped", "beats",
+    arms=clipping_arms(clip_label(CLIPPED, HIGHEST), clip_label(UNCLIPPED, HIGHEST)),
+    measure=difference(clip_label(CLIPPED, HIGHEST), clip_label(UNCLIPPED, HIGHEST)),
+    says={"held": "the whole interval lies above zero: at this peak clipping makes the difference between "
+                  "a run that trains and one that does not",
+          "contradicted": "the whole interval lies at or below zero: clipping does not help at this peak",
+          "inconclusive": "the interval includes zero: at this number of seeds clipping cannot be told "
+                          "apart from no clipping at this peak"},
+    section="Gradient clipping: a higher peak?")
+
+CLIP_AS_GOOD = Claim(
+    "super_convergence", FORUM, "Gradient clipping lets the cycle use a far larger peak learning rate",
+    "RNNs trained at huge learning rates; no number",
+    f"accuracy, clipped cycle to {HIGHEST:g} minus unclipped cycle to {CLIP_PEAKS[0]:g}, its best peak",
+    "as good", arms=clipping_arms(clip_label(CLIPPED, HIGHEST), clip_label(UNCLIPPED, CLIP_PEAKS[0])),
+    measure=difference(clip_label(CLIPPED, HIGHEST), clip_label(UNCLIPPED, CLIP_PEAKS[0])),
+    says={"held": "the whole interval lies above the margin: clipped, the cycle to a far larger peak is as "
+                  "good as the unclipped cycle at its best",
+          "contradicted": "the whole interval lies below the margin: even clipped, the cycle to a far larger "
+                          "peak trails the unclipped cycle at its best by more than the margin",
+          "inconclusive": "the interval straddles the margin: the clipped cycle to a far larger peak may or "
+                          "may not be as good as the unclipped cycle at its best"},
+    sums_up={"held": "held: clipped, a cycle to 30 times the best peak is as good as the unclipped cycle at it",
+             "contradicted": "was contradicted: clipped, a cycle to 30 times the best peak trails the unclipped "
+                             "cycle at it by more than the margin",
+             "inconclusive": "stays open: clipped, a cycle to 30 times the best peak may or may not be as good "
+                             "as the unclipped cycle at it"},
+    section="Gradient clipping: a higher peak?")
+
+CLAIMS = [LARGE_LRS, SHORT_CYCLE, CLIP_AS_GOOD]
+
+
+# ---- the three stages: where the weights go during one cycle and during a step schedule
+STAGES = {"descent": (0.0, 0.1), "flat stretch": (0.1, 0.75), "valley": (0.75, 1.0)}  # fractions of a run
+
+
+def stage_arms(profile=None):
+    """{label: [trajectory job per seed]} (`helpers.trajectory`): the book's cycle and the step
+    schedule from He et al.'s LR, both over the profile's budget."""
+    p = get_profile(profile)
+    return {cycle_label(p.epochs): [trajectory_job(c) for c in with_seeds(book_cycle(p.name))],
+            step_label(HE_LR, p.epochs): [trajectory_job(c) for c in
+                                          with_seeds(step_config(p.name, lr=HE_LR, epochs=p.epochs))]}
+
+
+def stretch(values, stage):
+    """The part of a per-iteration record that lies in `stage` (a key of `STAGES`)."""
+    start, stop = STAGES[stage]
+    return values[int(start * len(values)):int(stop * len(values))]
+
+
+def loss_drop(result, stage):
+    """How much the smoothed training loss falls over `stage` of the run (from the last iteration
+    before it, so that the stages' drops add up to the whole run's)."""
+    loss = smooth(result["history"]["iteration"]["loss"], 0.9)
+    start, stop = (int(f * len(loss)) for f in STAGES[stage])
+    return float(loss[max(start - 1, 0)] - loss[stop - 1])
+
+
+def path_length(result, stage):
+    """How far the weights move over `stage`: the sum of the lengths of its steps."""
+    return float(np.sum(stretch(result["trajectory"]["step"], stage)))
+
+
+def stages_table(results):
+    """Per arm and stage, means over seeds: the share of the iterations, the smoothed training
+    loss's drop, the path the weights travel, and the mean gradient norm."""
+    rows = []
+    for label, rs in results.items():
+        for stage, (start, stop) in STAGES.items():
+            rows.append({"run": label, "stage": stage, "iterations (%)": 100 * (stop - start),
+                         "loss drop": np.mean([loss_drop(r, stage) for r in rs]),
+                         "path travelled": np.mean([path_length(r, stage) for r in rs]),
+                         "mean gradient norm": np.mean([np.mean(stretch(r["trajectory"]["grad_norm"], stage))
+                                                        for r in rs])})
+    return pd.DataFrame(rows).set_index(["run", "stage"])
+
+
+def stage_readings(results):
+    """Per arm (k: "cycle" or "step"), means over seeds: each stage's share (%) of the run's loss
+    drop and of its path, and the distance from the start at the end of the run."""
+    out = {}
+    for key, rs in (("cycle", arm(results, "1cycle")), ("step", arm(results, "step"))):
+        total_drop = np.mean([loss_drop(r, s) for r in rs for s in STAGES]) * len(STAGES)
+        total_path = np.mean([sum(r["trajectory"]["step"]) for r in rs])
+        for stage in STAGES:
+            name = stage.split()[0]
+            out[f"{key}_{name}_drop"] = 100 * np.mean([loss_drop(r, stage) for r in rs]) / total_drop
+            out[f"{key}_{name}_path"] = 100 * np.mean([path_length(r, stage) for r in rs]) / total_path
+        out[f"{key}_distance"] = float(np.mean([r["trajectory"]["distance"][-1] for r in rs]))
+        out[f"{key}_path"] = float(total_path)
+    return out
+
+
+def flat_stretch(results, margin):
+    cycle, step = arm(results, "1cycle"), arm(results, "step")
+    c, s = (np.array([path_length(r, "flat stretch") for r in rs]) for rs in (cycle, step))
+    return (f"path over the flat stretch: cycle {c.mean():.1f}, step schedule {s.mean():.1f}",
+            compare(c, s, margin), {})
+
+
+# not in the claims table: Smith and Topin's picture of why a large learning rate helps
+CROSSES_FLAT = Claim(
+    "super_convergence", PAPER, "Over the long flat stretch, the cycle's large learning rate moves the weights "
+    "farther than a step schedule does", "a picture (Goodfellow et al.'s loss surface), no number",
+    "path travelled by the weights over the flat stretch, cycle minus step schedule", "beats",
+    arms=stage_arms, measure=flat_stretch, unit="", digits=1, section="Three stages",
+    says={"held": "the whole interval lies above zero: the cycle's weights travel farther across the flat "
+                  "stretch than the step schedule's",
+          "contradicted": "the whole interval lies at or below zero: the step schedule's weights travel at "
+                          "least as far across the flat stretch",
+          "inconclusive": "the interval includes zero: at this number of seeds the two paths cannot be told "
+                          "apart"})

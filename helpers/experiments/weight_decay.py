@@ -219,7 +219,8 @@ WD_1E4 = Claim(
           "contradicted": "the whole interval lies at or below {bound}, so another value of the grid is better by "
                           "more than the margin: 10⁻⁴ does not suit this ResNet",
           "inconclusive": "the interval straddles {bound}, so at this number of seeds the runs neither confirm nor "
-                          "refute that 10⁻⁴ is as good as the best other value"})
+                          "refute that 10⁻⁴ is as good as the best other value"},
+    section="A coarse grid")
 
 # Two comparisons of the chapter, not among the claims table's: L2 and decoupled weight decay.
 L2_COSTS_ADAM = Claim(
