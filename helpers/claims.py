@@ -17,10 +17,10 @@ from docutils.nodes import make_id
 from .claim import MARGINS, to_decide
 from .settings import BOOK_DIR
 from .experiments import (batch_size, clr, fine_tuning, fitting, interpolation, later, momentum, one_cycle,
-                          super_convergence, weight_decay)
+                          range_test, super_convergence, weight_decay)
 
-CLAIMS = [*fitting.CLAIMS, *clr.CLAIMS, *super_convergence.CLAIMS, *one_cycle.CLAIMS, *momentum.CLAIMS,
-          *weight_decay.CLAIMS, *batch_size.CLAIMS, *interpolation.CLAIMS, *fine_tuning.CLAIMS,
+CLAIMS = [*fitting.CLAIMS, *range_test.CLAIMS, *clr.CLAIMS, *super_convergence.CLAIMS, *one_cycle.CLAIMS,
+          *momentum.CLAIMS, *weight_decay.CLAIMS, *batch_size.CLAIMS, *interpolation.CLAIMS, *fine_tuning.CLAIMS,
           *later.CLAIMS]
 
 

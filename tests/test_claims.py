@@ -66,6 +66,17 @@ def test_longer_range_tests_steady_the_rule():
     assert long[range_test.RULE] < short[range_test.RULE] / 2  # 3.1 against 9.1 at a quarter of the length
 
 
+def test_a_peak_read_on_a_sixth_of_the_data_is_checked_on_all_of_it():
+    found = range_test.large_readings("cpu")
+    assert (found["sub_n"], found["large_n"]) == (10_000, 60_000)
+    assert found["large_peak_sub"] == range_test.peak_lr("cpu") != found["large_peak_own"]
+    results = range_test.LARGE_AS_GOOD.results("cpu")
+    assert all(r["config"]["n_train"] == 60_000 and r["final"]["images"] == 10_000 for rs in results.values()
+               for r in rs)
+    # -0.3 points (-0.6 to +0.0): 8 seeds per arm would decide it
+    assert range_test.LARGE_AS_GOOD.decide(results, "cpu").verdict == "inconclusive"
+
+
 def test_valley_suggests_about_ten_times_smaller_rates():
     lr = range_test.proposed("cpu").median()
     assert 5 < lr[range_test.RULE] / lr["valley"] < 20
@@ -371,7 +382,7 @@ def test_claims_table_verdicts():
                     "Gradient clipping lets the cycle use a far larger peak learning rate"}
     assert {c for c, v in verdicts.items() if v == "held"} == held
     assert {c for c, v in verdicts.items() if v == "contradicted"} == contradicted
-    assert len(verdicts) == 37 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
+    assert len(verdicts) == 38 and set(verdicts.values()) == {"held", "contradicted", "inconclusive"}
 
 
 # ---- chapter "Fine-tuning"

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import acc, compare, highest_mean, smooth
-from ..claim import Claim, difference
+from ..claim import Claim, difference, seeded
 from ..config import cycle_config, make_config, with_seeds
+from ..data import dataset_info
+from ..paper import NOTEBOOK
 from ..profiles import get_profile
 from ..runs import range_test, range_tests, run_job
 from ..suggestions import suggestion, suggestions
@@ -188,3 +190,62 @@ MINIMUM_AS_GOOD_AS = {
 MINIMUM_BEATS_VALLEY = Claim("range_test", PAPER, "minimum/10 beats valley", "",
                              "accuracy, minimum/10 minus valley (points)", "beats", arms=arms,
                              measure=difference("minimum/10", "valley"))
+
+
+# ---- a large dataset: choose on a subsample, check once on all of it (the seed notebook's tip)
+LARGE = 6  # the "large" dataset: this many times the profile's images, at most the whole split
+
+
+def large_size(profile=None):
+    """The training images of the large dataset: `LARGE` times the profile's, at most all of them
+    (all 60,000 of Fashion-MNIST in the cpu profile)."""
+    p = get_profile(profile)
+    return min(LARGE * p.n_train, dataset_info(p.dataset).n_train)
+
+
+def large_finders(profile=None):
+    """The chapter's range tests on the large dataset, one per seed: as many iterations as
+    `finders`, so they cost as much."""
+    p = get_profile(profile)
+    return range_tests(with_seeds(config(p.name, name="lr-large", n_train=large_size(p.name))), **FINDER)
+
+
+def large_peak_lr(profile=None):
+    """The book's rule (`peak_lr`) read off the large dataset's own range tests."""
+    return float(np.median([suggestion(f, RULE) for f in large_finders(profile)]))
+
+
+SUBSAMPLE, LARGE_OWN = "peak read on the subsample", "peak read on the large dataset"
+
+
+def large_arms(profile=None):
+    """{arm: [job per seed]}: the book's cycle trained on the large dataset, at the peak read off
+    the subsample's range tests and at the one read off the large dataset's."""
+    p = get_profile(profile).name
+    n = large_size(p)
+    return seeded({SUBSAMPLE: book_cycle(p, name="large-1cycle", n_train=n, lr=peak_lr(p)),
+                   LARGE_OWN: book_cycle(p, name="large-1cycle", n_train=n, lr=large_peak_lr(p))})
+
+
+def large_readings(profile=None):
+    """The two peaks, how far apart they are, and the sizes of the two datasets."""
+    p = get_profile(profile)
+    sub, large = peak_lr(p.name), large_peak_lr(p.name)
+    return {"large_n": large_size(p.name), "sub_n": p.n_train, "large_peak_sub": sub, "large_peak_own": large,
+            "large_ratio": max(sub, large) / min(sub, large)}
+
+
+LARGE_AS_GOOD = Claim(
+    "range_test", NOTEBOOK, "On a large dataset, a peak LR read on a small sample of it is as good as one read on "
+    "all of it", "advice, no number", "accuracy on the large dataset, 1cycle to the subsample's peak minus to the "
+    "large dataset's own (points)", "as good", arms=large_arms, measure=difference(SUBSAMPLE, LARGE_OWN),
+    section="A large dataset: choose on a sample",
+    says={"held": "the whole interval lies above the margin: the peak read on the sample trains the whole "
+                  "dataset as well as the peak read on all of it",
+          "contradicted": "the whole interval lies below the margin: the peak read on the sample trains the whole "
+                          "dataset worse than the peak read on all of it",
+          "inconclusive": "the interval straddles the margin: the peak read on the sample may or may not train "
+                          "the whole dataset as well as the peak read on all of it"},
+    sums_up={"held": "held", "contradicted": "was contradicted", "inconclusive": "stays open"})
+
+CLAIMS = [LARGE_AS_GOOD]
