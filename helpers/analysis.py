@@ -145,6 +145,11 @@ def highest_mean(results):
     return max(results, key=lambda k: acc(results[k]).mean())
 
 
+def diverged_runs(results):
+    """How many of a list of results diverged (`diverged_at` set)."""
+    return sum(r.get("diverged_at") is not None for r in results)
+
+
 def summary_table(results):
     """Mean, std, min and max of the final accuracy (%) and the number of diverged runs, one row
     per setting of {setting: [result per seed]}."""
@@ -153,7 +158,7 @@ def summary_table(results):
         a = acc(rs)
         rows[name] = {"mean (%)": a.mean(), "std (%)": a.std(ddof=1) if len(a) > 1 else 0.0,
                       "min (%)": a.min(), "max (%)": a.max(),
-                      "diverged runs": sum(r.get("diverged_at") is not None for r in rs)}
+                      "diverged runs": diverged_runs(rs)}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 

@@ -54,9 +54,11 @@ def spread(table):
                          "largest / smallest": table.max() / table.min()})
 
 
-def suggested(method, profile=None):
-    """fastai's suggestion `method` (`helpers.suggestions`), median over the seeds' tests."""
-    return float(np.median([suggestion(f, method) for f in finders(profile)]))
+def suggested(method, profile=None, tests=None):
+    """fastai's suggestion `method` (`helpers.suggestions`), median over the seeds' tests (the
+    chapter's unless `tests` are given)."""
+    tests = finders(profile) if tests is None else tests
+    return float(np.median([suggestion(f, method) for f in tests]))
 
 
 def peak_lr(profile=None):
@@ -212,7 +214,7 @@ def large_finders(profile=None):
 
 def large_peak_lr(profile=None):
     """The book's rule (`peak_lr`) read off the large dataset's own range tests."""
-    return float(np.median([suggestion(f, RULE) for f in large_finders(profile)]))
+    return suggested(RULE, tests=large_finders(profile))
 
 
 SUBSAMPLE, LARGE_OWN = "peak read on the subsample", "peak read on the large dataset"

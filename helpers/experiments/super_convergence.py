@@ -4,7 +4,7 @@ shortest cycle that is as good as it, and the gradients during a cycle."""
 import numpy as np
 import pandas as pd
 
-from ..analysis import acc, compare, fmt, highest_mean, one_sample, plateau, smooth, summary_table
+from ..analysis import acc, compare, diverged_runs, fmt, highest_mean, one_sample, plateau, smooth, summary_table
 from ..claim import Claim, bound, difference, seeded, to_decide
 from ..clipping import clipped_job
 from ..config import make_config, step_config, with_seeds
@@ -377,10 +377,6 @@ def clipped_share(results):
     return 100 * float(np.mean([r["clipping"]["clipped"] for r in results]))
 
 
-def diverged(results):
-    return sum(r["diverged_at"] is not None for r in results)
-
-
 def clipping_lines(results):
     """{arm: {peak LR: mean accuracy with its 95% interval}}, for the figure."""
     return {arm: {lr: one_sample(acc(results[clip_label(arm, lr)])) for lr in CLIP_PEAKS}
@@ -399,7 +395,7 @@ def clipping_table(results):
                            "clipped minus unclipped": gain.difference, "ci_low": gain.ci_low,
                            "ci_high": gain.ci_high, "verdict (beats)": gain.verdict,
                            "iterations clipped (%)": clipped_share(c),
-                           "diverged (unclipped, clipped)": f"{diverged(u)}, {diverged(c)}"}
+                           "diverged (unclipped, clipped)": f"{diverged_runs(u)}, {diverged_runs(c)}"}
     return pd.DataFrame(rows).T.rename_axis("peak LR")
 
 
