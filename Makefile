@@ -17,7 +17,7 @@ SMOKE_ENV := BOOK_PROFILE=smoke BOOK_PROGRESS=0 BOOK_WORKERS=1 BOOK_THREADS=2
 # (BOOK_REPOSITORY_URL, or a GitHub/GitLab `origin` remote); see helpers/site_config.py.
 SITE_CONFIG := _build/_config.yml
 
-.PHONY: book test setup data unit nbval site browser browser-deps plan reproduce prune bench lab clean
+.PHONY: book test setup data unit nbval site browser browser-deps plan reproduce prune bench gpu-check lab clean
 
 book: setup data
 	$(PY) -m helpers.site_config $(SITE_CONFIG)
@@ -81,6 +81,12 @@ prune: setup data
 
 bench: setup data
 	$(PY) -m helpers.bench --grid 4
+
+# On a GPU machine: the unit tests on CUDA, the benchmark, runs per GPU, the paper profile's code path,
+# the gpu profile's super-convergence headline and the cpu claims on the GPU, within 9 minutes, packed
+# into gpu-check/*.tar.gz (see helpers/gpu_check.py). GPU_CHECK=--dry-run tries it here at a toy size.
+gpu-check: setup data
+	$(PY) -m helpers.gpu_check $(GPU_CHECK)
 
 # The chapters in JupyterLab, to read and run (BOOK_PROFILE=paper make lab on a GPU machine).
 lab: setup data

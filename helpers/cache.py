@@ -1,7 +1,9 @@
 """Experiment results as JSON files under ``book/results/<profile>/``, written atomically.
 
-A result is saved as ``<name>-<key>.json``, where the key hashes its *spec* (the configuration,
+A result is saved as ``<name>-<key>.json.gz``, where the key hashes its *spec* (the configuration,
 the options of the computation and the engine version), and the spec is stored in the result.
+Gzipped, the results take a third of the room (the repository travels whole to GPU machines:
+`helpers.gpu_check`).
 ``BOOK_CACHE`` says how a result is found: ``use`` (default: load it if present, else compute and
 save it), ``require`` (a missing result is an error: nothing trains), ``plan`` (like require, but
 a grid first notes all its missing results in the ledger: see `helpers.plan`) or ``refresh``
@@ -9,6 +11,8 @@ a grid first notes all its missing results in the ledger: see `helpers.plan`) or
 result files; it keeps each result for the life of the process instead, so that a chapter and its
 claims, asking for the same runs, train them once (``refresh`` trains them again).
 """
+import contextlib
+import gzip
 import hashlib
 import json
 import os
@@ -19,6 +23,7 @@ from . import settings
 from .profiles import get_profile
 
 RESULTS_DIR = settings.RESULTS_DIR
+SUFFIX = ".json.gz"
 
 
 SESSION = {}  # results of the profiles that keep no files, by result_file, for this process
@@ -35,7 +40,7 @@ def spec_key(spec):
 
 def result_file(profile, name, spec):
     """Where a result is saved, relative to `RESULTS_DIR`."""
-    return f"{profile}/{name}-{spec_key(spec)}.json"
+    return f"{profile}/{name}-{spec_key(spec)}{SUFFIX}"
 
 
 def result_path(profile, name, spec):
@@ -43,13 +48,17 @@ def result_path(profile, name, spec):
 
 
 def save_json(path, data):
-    """Write JSON so that readers see either the old file or the whole new one, never a half."""
+    """Write JSON (gzipped, without a timestamp, when `path` ends in .gz) so that readers see
+    either the old file or the whole new one, never a half."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=1, sort_keys=True).encode()
+    if path.suffix == ".gz":
+        text = gzip.compress(text, mtime=0)  # the same bytes for the same result
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
+        with os.fdopen(fd, "wb") as f:
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for everyone to read
@@ -60,7 +69,7 @@ def save_json(path, data):
 
 
 def load_json(path):
-    with open(path) as f:
+    with (gzip.open if Path(path).suffix == ".gz" else open)(path, "rb") as f:
         return json.load(f)
 
 
@@ -83,6 +92,21 @@ def lookup(profile, name, spec):
                             f"(BOOK_CACHE=require). Run `make reproduce` to recompute the "
                             f"{profile} results, or unset BOOK_CACHE to train just the missing ones.")
     return None
+
+
+@contextlib.contextmanager
+def only_cached():
+    """Within it, a missing result raises `MissingResult` whatever ``BOOK_CACHE`` says: nothing
+    trains (a profile that keeps no files still computes what its session lacks)."""
+    before = os.environ.get("BOOK_CACHE")
+    os.environ["BOOK_CACHE"] = "require"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["BOOK_CACHE"]
+        else:
+            os.environ["BOOK_CACHE"] = before
 
 
 def store(profile, name, spec, result):

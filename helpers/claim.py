@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .analysis import acc, compare, fmt
+from .cache import MissingResult, only_cached
 from .config import with_seeds
 from .profiles import get_profile
 from .runs import run_job, run_job_grid
@@ -99,6 +100,15 @@ class Claim:
                                  f"{self.statement!r} compares")
             chosen[arm] = given
         return self.decide_on(chosen)
+
+    def cached_decision(self, profile):
+        """The `Decision` on the results of `profile` when all of them are cached, else None:
+        nothing trains (the claims table's column for the gpu profile)."""
+        try:
+            with only_cached():
+                return self.decide(profile=profile)
+        except MissingResult:
+            return None
 
     def decide_on(self, results):
         """The `Decision` on {arm: [result, ...]}, whatever runs they are (for made-up results)."""

@@ -22,6 +22,9 @@ from .experiments import (batch_size, clr, fine_tuning, fitting, interpolation, 
 CLAIMS = [*fitting.CLAIMS, *range_test.CLAIMS, *clr.CLAIMS, *super_convergence.CLAIMS, *one_cycle.CLAIMS,
           *momentum.CLAIMS, *weight_decay.CLAIMS, *batch_size.CLAIMS, *interpolation.CLAIMS, *fine_tuning.CLAIMS,
           *later.CLAIMS]
+LARGER = "gpu"  # the larger scale: its profile computes the claims of `AT_LARGER_SCALE` (`helpers.gpu_check`)
+AT_LARGER_SCALE = super_convergence.CLAIMS
+NOT_COMPUTED = "not computed yet"
 
 
 @cache
@@ -48,12 +51,23 @@ def engine_settings(results):
     return sorted({r["provenance"]["device"] for rs in results.values() for r in rs})
 
 
-def claims_table(profile="cpu"):
+def larger_scale(claim, larger=LARGER):
+    """`claim` at the `larger` scale, for the table: the difference with its interval and the
+    verdict, from cached results only (`NOT_COMPUTED` and None while any is missing), or None
+    and None for a claim that scale does not compute."""
+    if claim not in AT_LARGER_SCALE:
+        return None, None
+    decision = claim.cached_decision(larger)
+    return (decision.text(), decision.verdict) if decision else (NOT_COMPUTED, None)
+
+
+def claims_table(profile="cpu", larger=LARGER):
     """One row per claim: chapter, paper, claim, the paper's number, ours, the difference that
     decides it with its 95% interval (`ci_low`, `ci_high`), the margin it must clear, the
     fewest seeds of its arms, the verdict (held, contradicted or inconclusive), what would
-    decide it (`to_decide`), the engine settings its results were computed with, and where the
-    site shows it (`section_link`)."""
+    decide it (`to_decide`), the engine settings its results were computed with, where the
+    site shows it (`section_link`), and the difference and verdict at the `larger` scale
+    (`larger_scale`)."""
     rows = []
     for claim in CLAIMS:
         results = claim.results(profile)
@@ -67,6 +81,7 @@ def claims_table(profile="cpu"):
                      "verdict": c.verdict, "to decide": to_decide(c),
                      "computed on": "; ".join(engine_settings(results)),
                      "shown in": section_link(claim.chapter, claim.section)})
+        rows[-1][f"ours ({larger})"], rows[-1][f"verdict ({larger})"] = larger_scale(claim, larger)
     return pd.DataFrame(rows)
 
 
@@ -85,6 +100,42 @@ def on_two_settings(claims, profile="cpu", other="cpu-2threads"):
                                  other: there.text(), f"verdict ({other})": there.verdict,
                                  "shift of the difference": there.comparison.difference - here.comparison.difference}
     return pd.DataFrame(rows).T.rename_axis("claim").astype({"shift of the difference": float})
+
+
+def at_two_scales(claims, profile="cpu", larger=LARGER):
+    """One row per claim: its difference with 95% interval and its verdict on the results of
+    `profile` and, from cached results only, at the `larger` scale (`larger_scale`)."""
+    rows = {}
+    for claim in claims:
+        here = claim.decide(profile=profile)
+        there, verdict = larger_scale(claim, larger)
+        rows[claim.statement] = {profile: here.text(), f"verdict ({profile})": here.verdict,
+                                 larger: there, f"verdict ({larger})": verdict}
+    return pd.DataFrame(rows).T.rename_axis("claim")
+
+
+def scale_findings(table, profile="cpu", larger=LARGER):
+    """The glued words of an `at_two_scales` table: per claim, which scale decides it
+    (`scales_decide`), and how many claims the larger scale has computed (`scales_computed`)."""
+    here, there = table[f"verdict ({profile})"], table[f"verdict ({larger})"]
+    words = []
+    for claim in table.index:
+        a, b = here[claim], there[claim]
+        if pd.isna(b):
+            says = f"not computed yet at the {larger} scale: the {profile} scale's verdict ({a}) stands alone"
+        elif a == b:
+            says = f"{a} at both scales" + (": neither decides it" if a == "inconclusive" else "")
+        elif a == "inconclusive":
+            says = f"the {larger} scale decides it: {b} (inconclusive at the {profile} scale)"
+        elif b == "inconclusive":
+            says = f"the {profile} scale's verdict ({a}) is not confirmed at the {larger} scale (inconclusive)"
+        else:
+            says = f"the verdict moves with scale: {a} at the {profile} scale, {b} at the {larger} scale"
+        words.append(f"*{claim}*: {says}")
+    computed = int(there.notna().sum())
+    return {"scales_decide": "; ".join(words) if computed else
+            f"none yet: until `make gpu-check` has run on a GPU, each verdict stands at the {profile} scale alone",
+            "scales_computed": computed, "scales_claims": len(table)}
 
 
 def two_settings_findings(table, profile="cpu", other="cpu-2threads"):

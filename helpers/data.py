@@ -5,6 +5,7 @@ archives. Augmentation (random crop with zero padding, horizontal flip) and norm
 whole batches on the device; batches come out in channels_last memory format.
 """
 import gzip
+import io
 import pickle
 import tarfile
 from dataclasses import dataclass
@@ -165,6 +166,25 @@ def _unpickle(blob, where):
         return d[b"data"], d
     except Exception as e:
         raise DatasetError(f"{where} is truncated or corrupt ({type(e).__name__}: {e})") from e
+
+
+def write_cifar_archive(root, name, n_per_batch=5, seed=0):
+    """A synthetic archive (random images and labels) in the layout and pickle format of the
+    official CIFAR python version, written to `root`; returns {member: (images, labels)}. For
+    tests, and for machines where CIFAR cannot be downloaded (`helpers.gpu_check`)."""
+    archive, folder, train, test, label_key = CIFAR_LAYOUT[name]
+    rng = np.random.default_rng(seed)
+    written = {}
+    with tarfile.open(Path(root) / archive, "w:gz", compresslevel=1) as tar:  # random bytes: no gain
+        for member in train + test:
+            images = rng.integers(0, 256, (n_per_batch, 3072), dtype=np.uint8)
+            labels = rng.integers(0, 10 if name == "cifar10" else 100, n_per_batch).tolist()
+            blob = pickle.dumps({b"data": images, label_key: labels, b"batch_label": member.encode()})
+            info = tarfile.TarInfo(f"{folder}/{member}")
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
+            written[member] = (images, labels)
+    return written
 
 
 def _read_cifar_members(name):

@@ -10,6 +10,8 @@ Where the jobs run:
   installed, with its dataset); without it a local cluster starts on first use, sized to the
   machine: on a CPU one run per core (``BOOK_WORKERS`` runs if set), on GPUs
   ``BOOK_RUNS_PER_GPU`` runs share each GPU (fractional ``num_gpus``; default 4).
+- where Ray is not installed (a lent GPU machine, to which its wheel is too large to carry), a
+  pool of as many local processes as that local cluster would run.
 - Each run uses ``BOOK_THREADS`` intra-op threads (default 1) wherever it runs, so a result does
   not depend on how it was run: the same config on the same kind of machine gives the same bits
   serially and in a grid. Provenance records the thread count.
@@ -18,8 +20,11 @@ A job that raises, or whose worker dies, is tried once more; if it fails again t
 results are kept and a `GridError` names its configuration. Ctrl-C cancels the outstanding jobs.
 """
 import contextlib
+import importlib.util
+import multiprocessing
 import os
 import sys
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import torch
 from fastprogress.fastprogress import progress_bar
@@ -76,7 +81,8 @@ def run_jobs(jobs):
     pinned = {get_profile(jobs[i].profile).threads for i in missing} - {0}
     serial = workers() == 1 or len(missing) == 1 or pinned
     with intra_op_threads(max(pinned, default=0)):
-        (run_serially if serial else run_on_ray)([(i, jobs[i]) for i in missing], arrived)
+        parallel = run_on_ray if ray_installed() else run_in_processes
+        (run_serially if serial else parallel)([(i, jobs[i]) for i in missing], arrived)
     if failures:
         raise GridError(f"{len(failures)} of {len(jobs)} jobs failed {ATTEMPTS} times (the other "
                         "results are saved):\n" + "\n".join(failures))
@@ -108,6 +114,33 @@ def run_serially(indexed, arrived):
                 break
 
 
+def ray_installed():
+    return importlib.util.find_spec("ray") is not None
+
+
+def local_workers():
+    """Runs at once on this machine: BOOK_WORKERS, else BOOK_RUNS_PER_GPU per GPU, else one per
+    BOOK_THREADS threads of the CPU."""
+    gpus = torch.cuda.device_count()
+    return workers() or (gpus * runs_per_gpu() if gpus else max(1, (os.cpu_count() or 1) // threads_per_run()))
+
+
+def run_in_processes(indexed, arrived):
+    """The jobs in a pool of `local_workers` fresh processes, each tried up to `ATTEMPTS` times."""
+    jobs = dict(indexed)
+    with ProcessPoolExecutor(local_workers(), mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = {pool.submit(execute, job): (i, 1) for i, job in indexed}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                i, attempt = pending.pop(future)
+                error = future.exception()
+                if error is not None and attempt < ATTEMPTS:
+                    pending[pool.submit(execute, jobs[i])] = (i, attempt + 1)
+                else:
+                    arrived(i, None if error else future.result(), error)
+
+
 def start_ray():
     """Join RAY_ADDRESS, or start a local cluster sized to this machine (once per process)."""
     # On a busy 2-core machine the local node can take longer to register than Ray's default
@@ -120,9 +153,7 @@ def start_ray():
     options = dict(include_dashboard=False, log_to_driver=False, logging_level="ERROR",
                    runtime_env={"env_vars": env})
     if not os.environ.get("RAY_ADDRESS"):
-        gpus = torch.cuda.device_count()
-        n = workers() or (gpus * runs_per_gpu() if gpus else max(1, (os.cpu_count() or 1) // threads_per_run()))
-        options.update(num_cpus=n * threads_per_run(), num_gpus=gpus,
+        options.update(num_cpus=local_workers() * threads_per_run(), num_gpus=torch.cuda.device_count(),
                        object_store_memory=256 * 2 ** 20)  # results are small
     ray.init(**options)
     return ray

@@ -157,7 +157,7 @@ def core_seconds_per_image(profile):
     results computed on this CPU at this thread count (or, where none were, on any CPU), and
     whether they were this CPU's."""
     here, anywhere = defaultdict(list), defaultdict(list)
-    for path in (cache.RESULTS_DIR / profile).glob("*.json"):
+    for path in (cache.RESULTS_DIR / profile).glob(f"*{cache.SUFFIX}"):
         result = cache.load_json(path)
         prov, spec = result.get("provenance"), result.get("spec")
         if not prov or not spec or "config" not in spec or prov.get("machine", {}).get("gpu"):
@@ -192,7 +192,7 @@ def stale_files(profile, traces):
     if any(t.stopped for t in traces):
         return None
     used = set().union(*(t.files for t in traces))
-    return sorted(f"{profile}/{p.name}" for p in (cache.RESULTS_DIR / profile).glob("*.json")
+    return sorted(f"{profile}/{p.name}" for p in (cache.RESULTS_DIR / profile).glob(f"*{cache.SUFFIX}")
                   if f"{profile}/{p.name}" not in used)
 
 

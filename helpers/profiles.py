@@ -1,7 +1,9 @@
 """Run profiles: every size the book depends on lives here and nowhere else.
 
 `smoke` is tiny (nbval in CI), `cpu` is the reduced-scale reproduction the rendered
-book shows, `paper` is the papers' scale (CIFAR-10, ResNet-56) for a GPU.
+book shows, `paper` is the papers' scale (CIFAR-10, ResNet-56) for a GPU, and `gpu` the
+super-convergence headline at a scale between (all of Fashion-MNIST, ResNet-20, batch 1000) that
+`make gpu-check` computes on one GPU in minutes (`helpers.gpu_check`).
 Pick one with the environment variable ``BOOK_PROFILE`` (default ``cpu``).
 """
 from dataclasses import asdict, dataclass, replace
@@ -35,12 +37,18 @@ PROFILES = {
                    batch_size=128, epochs=4, seeds=(0, 1, 2, 3, 4), finder_iters=400, n_test=10_000),
     "paper": Profile("paper", "cifar10", depth=56, n_train=50_000, n_valid=10_000,
                      batch_size=1000, epochs=200, seeds=(0, 1, 2, 3, 4), finder_iters=400, n_test=10_000),
+    # A budget of 240 iterations: the step schedule's doublings reach the thousands.
+    "gpu": Profile("gpu", "fashion_mnist", depth=20, n_train=60_000, n_valid=10_000,
+                   batch_size=1000, epochs=4, seeds=(0, 1, 2, 3, 4), finder_iters=400, n_test=10_000),
 }
 
 # The smoke and cpu profiles on another engine setting: two threads per run (other kernels, other
 # sums), their results stored apart; the engine chapter checks that no verdict moves with it.
 PROFILES.update({f"{name}-2threads": replace(PROFILES[name], name=f"{name}-2threads", threads=2)
                  for name in ("smoke", "cpu")})
+# The cpu profile's runs computed on a GPU (other kernels, another device), stored apart: the
+# verdicts of the book should not move with them (`helpers.gpu_check`).
+PROFILES["cpu-gpu"] = replace(PROFILES["cpu"], name="cpu-gpu")
 
 def get_profile(name=None):
     """The profile called `name`, or the one named by ``BOOK_PROFILE`` (default ``cpu``)."""

@@ -1,7 +1,7 @@
 """The book's computations as cached jobs: training runs and LR range tests.
 
 A `Job` is one computation: a function of a `Config` and options, saved as
-`book/results/<profile>/<config.name><suffix>-<key>.json` (see `helpers.cache`). `run` and
+`book/results/<profile>/<config.name><suffix>-<key>.json.gz` (see `helpers.cache`). `run` and
 `range_test` compute one; `run_many` and `range_tests` (in `helpers.grid`) compute a list of them
 in parallel.
 """

@@ -3,7 +3,7 @@ repository's folders.
 
 | variable | meaning | default |
 | --- | --- | --- |
-| ``BOOK_PROFILE`` | the profile (`helpers.profiles`): smoke, cpu or paper (or smoke-2threads, cpu-2threads) | cpu |
+| ``BOOK_PROFILE`` | the profile (`helpers.profiles`): smoke, cpu, gpu, paper (and variants, e.g. cpu-2threads) | cpu |
 | ``BOOK_CACHE`` | how results are found (`helpers.cache`): use, require, plan or refresh | use |
 | ``BOOK_PROGRESS`` | ``0`` hides progress bars | shown |
 | ``BOOK_WORKERS`` | runs at once in a grid; ``1``: in this process, without Ray | one per core |

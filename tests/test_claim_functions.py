@@ -501,6 +501,25 @@ def test_the_words_of_two_engine_settings_name_the_verdicts_that_moved():
     assert two_settings_findings(table)["settings_moved"] == "none of the 2 verdicts moved"
 
 
+def test_the_words_of_two_scales_say_which_scale_decides_each_claim():
+    import pandas as pd
+    from helpers.claims import scale_findings
+    table = pd.DataFrame({"verdict (cpu)": ["held", "inconclusive", "held", "held", "inconclusive", "held"],
+                          "verdict (gpu)": ["held", "contradicted", "inconclusive", "contradicted", "inconclusive",
+                                            None]}, index=list("ABCDEF"))
+    found = scale_findings(table)
+    assert found["scales_decide"].split("; ") == [
+        "*A*: held at both scales",
+        "*B*: the gpu scale decides it: contradicted (inconclusive at the cpu scale)",
+        "*C*: the cpu scale's verdict (held) is not confirmed at the gpu scale (inconclusive)",
+        "*D*: the verdict moves with scale: held at the cpu scale, contradicted at the gpu scale",
+        "*E*: inconclusive at both scales: neither decides it",
+        "*F*: not computed yet at the gpu scale: the cpu scale's verdict (held) stands alone"]
+    assert (found["scales_computed"], found["scales_claims"]) == (5, 6)
+    table["verdict (gpu)"] = None
+    assert scale_findings(table)["scales_decide"].startswith("none yet: until `make gpu-check` has run")
+
+
 # ---- chapter "Batch size"
 def made_up_range_test(lowest, n=400):
     """A made-up range test whose smoothed loss is lowest at LR `lowest`."""

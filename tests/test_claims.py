@@ -330,6 +330,23 @@ def test_on_two_threads_per_run_one_momentum_verdict_moves():
     assert range_test.peak_lr("cpu-2threads") != range_test.peak_lr("cpu")  # its own range tests
 
 
+def test_the_larger_scale_column_reads_only_cached_results():
+    from helpers.claims import AT_LARGER_SCALE, NOT_COMPUTED, at_two_scales, claims_table, scale_findings
+    from helpers.settings import RESULTS_DIR
+    table = claims_table("cpu").set_index("claim")
+    larger = {c.statement for c in AT_LARGER_SCALE}
+    others = table.loc[~table.index.isin(larger), ["ours (gpu)", "verdict (gpu)"]]
+    assert others.isna().all().all()  # a claim the gpu profile does not compute has no entry
+    if not (RESULTS_DIR / "gpu").exists():  # nothing trains for the column: not computed yet
+        assert set(table.loc[list(larger), "ours (gpu)"]) == {NOT_COMPUTED}
+    # with the larger scale's results cached (here: the cpu results themselves), the claims are decided
+    both = at_two_scales(AT_LARGER_SCALE, "cpu", larger="cpu")
+    assert list(both["verdict (cpu)"]) == list(table.loc[both.index, "verdict"])
+    words = scale_findings(both, "cpu", larger="cpu")
+    assert words["scales_computed"] == words["scales_claims"] == len(AT_LARGER_SCALE)
+    assert "contradicted at both scales" in words["scales_decide"]
+
+
 def test_claims_table_names_each_chapter_by_its_title():
     from helpers.claims import claims_table
     chapters = set(claims_table("cpu")["chapter"])
@@ -341,8 +358,9 @@ def test_claims_table_names_each_chapter_by_its_title():
 def test_claims_table_verdicts():
     from helpers.claims import claims_table
     table = claims_table("cpu")
-    assert list(table.columns[-10:]) == ["difference of", "difference", "ci_low", "ci_high", "margin", "seeds per arm",
-                                         "verdict", "to decide", "computed on", "shown in"]
+    assert list(table.columns[-12:]) == ["difference of", "difference", "ci_low", "ci_high", "margin", "seeds per arm",
+                                         "verdict", "to decide", "computed on", "shown in", "ours (gpu)",
+                                         "verdict (gpu)"]
     # every claim rests on five seeds per arm, all of them on one engine setting (issue 20)
     assert (table["seeds per arm"] >= 5).all() and table["computed on"].nunique() == 1
     assert ";" not in table["computed on"].iloc[0]

@@ -1,6 +1,4 @@
 import gzip
-import io
-import pickle
 import tarfile
 
 import numpy as np
@@ -141,20 +139,7 @@ def test_fashion_mnist_from_book_data(no_dataset):
 
 # ---- CIFAR in the official python format, written small
 def cifar_archive(root, name, n_per_batch=5):
-    """A tiny archive in the layout and pickle format of the official CIFAR python version."""
-    archive, folder, train, test, label_key = data.CIFAR_LAYOUT[name]
-    rng = np.random.default_rng(0)
-    expected = {}
-    with tarfile.open(root / archive, "w:gz") as tar:
-        for member in train + test:
-            images = rng.integers(0, 256, (n_per_batch, 3072), dtype=np.uint8)
-            labels = rng.integers(0, 10 if name == "cifar10" else 100, n_per_batch).tolist()
-            blob = pickle.dumps({b"data": images, label_key: labels, b"batch_label": member.encode()})
-            info = tarfile.TarInfo(f"{folder}/{member}")
-            info.size = len(blob)
-            tar.addfile(info, io.BytesIO(blob))
-            expected[member] = (images, labels)
-    return expected
+    return data.write_cifar_archive(root, name, n_per_batch)
 
 
 @pytest.mark.parametrize("name,n_train_batches", [("cifar10", 5), ("cifar100", 1)])

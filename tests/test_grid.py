@@ -1,10 +1,9 @@
 """The parallel grid: a local 2-worker Ray cluster, started and stopped here."""
-import json
 
 import pytest
 
 from helpers import engine, grid, runs, settings
-from helpers.cache import MissingResult
+from helpers.cache import MissingResult, load_json
 from helpers.config import make_config
 from helpers.runs import Job, finder_result, range_tests, run_job, run_many, run_seeds
 
@@ -27,21 +26,39 @@ def configs(profile="smoke"):
 
 
 def serial(monkeypatch, fn, *args, **kw):
+    """`fn` computed again (the smoke profile keeps its results for the process), in this process."""
     with monkeypatch.context() as m:
         m.setenv("BOOK_WORKERS", "1")
+        m.setenv("BOOK_CACHE", "refresh")
         return fn(*args, **kw)
+
+
+def strip(result):
+    return {k: v for k, v in result.items() if k != "provenance"}  # times differ
 
 
 def test_grid_results_equal_serial_ones_to_the_bit(ray_cluster, monkeypatch):
     parallel = run_many(configs())
     alone = serial(monkeypatch, run_many, configs())
-    strip = lambda r: {k: v for k, v in r.items() if k != "provenance"}  # noqa: E731 (times differ)
     assert [strip(r) for r in parallel] == [strip(r) for r in alone]
     assert [r["config"]["lr"] for r in parallel] == [0.05, 0.05, 0.2, 0.2]  # in the order given
     assert {r["provenance"]["machine"]["threads"] for r in parallel + alone} == {1}
     finders = range_tests(configs()[:2], num_it=8, stop_div=False)
     assert [f["lr"] for f in finders] == [f["lr"] for f in serial(monkeypatch, range_tests, configs()[:2],
                                                                      num_it=8, stop_div=False)]
+
+
+def test_without_ray_a_pool_of_processes_gives_the_same_bits(monkeypatch):
+    monkeypatch.setattr(grid, "ray_installed", lambda: False)
+    monkeypatch.setattr(grid, "run_on_ray", None)  # never called
+    monkeypatch.setenv("BOOK_WORKERS", "2")
+    dispatched = []
+    real = grid.run_in_processes
+    monkeypatch.setattr(grid, "run_in_processes", lambda jobs, *a: dispatched.append(len(jobs)) or real(jobs, *a))
+    pooled = run_many(configs())
+    assert dispatched == [4]
+    assert [strip(r) for r in pooled] == [strip(r) for r in serial(monkeypatch, run_many, configs())]
+    assert [r["config"]["lr"] for r in pooled] == [0.05, 0.05, 0.2, 0.2]
 
 
 def test_only_missing_results_are_dispatched_and_each_is_saved(ray_cluster, results_dir, monkeypatch):
@@ -51,8 +68,8 @@ def test_only_missing_results_are_dispatched_and_each_is_saved(ray_cluster, resu
     real = grid.run_on_ray
     monkeypatch.setattr(grid, "run_on_ray", lambda jobs, *a: dispatched.append(len(jobs)) or real(jobs, *a))
     results = run_many(configs("cpu"))
-    assert dispatched == [3] and len(list((results_dir / "cpu").glob("g*.json"))) == 4
-    saved = {json.loads(p.read_text())["final"]["accuracy"] for p in (results_dir / "cpu").glob("g*.json")}
+    assert dispatched == [3] and len(list((results_dir / "cpu").glob("g*.json.gz"))) == 4
+    saved = {load_json(p)["final"]["accuracy"] for p in (results_dir / "cpu").glob("g*.json.gz")}
     assert saved == {r["final"]["accuracy"] for r in results}
     monkeypatch.setenv("BOOK_CACHE", "require")
     monkeypatch.setattr(grid, "run_on_ray", lambda *a: pytest.fail("Ray started under BOOK_CACHE=require"))
@@ -80,7 +97,7 @@ def test_a_failing_run_is_retried_once_then_named_and_the_others_kept(ray_cluste
         grid.run_jobs(jobs)
     if workers == "1":
         assert calls.count("g0.05-broken") == 2
-    assert len(list((results_dir / "cpu").glob("g*.json"))) == 2  # both good runs are saved
+    assert len(list((results_dir / "cpu").glob("g*.json.gz"))) == 2  # both good runs are saved
 
 
 def test_seed_grids_keep_their_settings_apart(monkeypatch):
@@ -119,4 +136,4 @@ def test_a_profile_that_pins_threads_runs_its_jobs_one_at_a_time_with_them(resul
     results = run_many(pinned)
     assert {r["provenance"]["machine"]["threads"] for r in results} == {2}
     assert torch.get_num_threads() == before  # put back afterwards
-    assert len(list((results_dir / "cpu-2threads").glob("*.json"))) == 2  # stored apart from cpu
+    assert len(list((results_dir / "cpu-2threads").glob("*.json.gz"))) == 2  # stored apart from cpu

@@ -53,7 +53,7 @@ def test_an_interrupted_grid_resumes_where_it_stopped(ledger, monkeypatch, resul
     first, interrupted = fake_jobs([0.1, 0.2]), fake_jobs([0.3], value=None)
     with pytest.raises(KeyboardInterrupt):
         grid.run_jobs(first + interrupted)
-    assert COMPUTED == [0.1, 0.2, 0.3] and len(list((results_dir / "cpu").glob("p-*.json"))) == 2
+    assert COMPUTED == [0.1, 0.2, 0.3] and len(list((results_dir / "cpu").glob("p-*.json.gz"))) == 2
     COMPUTED.clear()
     again = first + fake_jobs([0.3])
     results = grid.run_jobs(again)  # the same grid once more: only the run in flight trains

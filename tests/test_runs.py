@@ -45,7 +45,7 @@ def test_unknown_dataset_profile_and_field():
     with pytest.raises(ValueError, match="dataset must be one of"):
         make_config("smoke", dataset="imagenet")
     with pytest.raises(ValueError, match="profile must be one of"):
-        make_config("gpu")
+        make_config("tpu")
     with pytest.raises(ValueError, match="unknown config fields \\['learning_rate'\\]"):
         make_config("smoke", learning_rate=0.1)
 
@@ -54,7 +54,7 @@ def test_profile_from_environment(monkeypatch):
     monkeypatch.setenv("BOOK_PROFILE", "paper")
     assert get_profile().dataset == "cifar10" and get_profile().depth == 56
     monkeypatch.setenv("BOOK_PROFILE", "laptop")
-    names = "\\['cpu', 'cpu-2threads', 'paper', 'smoke', 'smoke-2threads'\\]"
+    names = "\\['cpu', 'cpu-2threads', 'cpu-gpu', 'gpu', 'paper', 'smoke', 'smoke-2threads'\\]"
     with pytest.raises(ValueError, match=f"profile must be one of {names}"):
         get_profile()
     monkeypatch.delenv("BOOK_PROFILE")
@@ -181,8 +181,8 @@ def test_require_and_refresh(monkeypatch, counted):
 def test_run_is_cached_per_profile(results_dir, monkeypatch):
     config = make_config("cpu", **TINY)
     first = run(config)
-    files = list((results_dir / "cpu").glob("run-*.json"))
-    assert len(files) == 1 and json.loads(files[0].read_text())["final"] == first["final"]
+    files = list((results_dir / "cpu").glob("run-*.json.gz"))
+    assert len(files) == 1 and cache.load_json(files[0])["final"] == first["final"]
     monkeypatch.setattr(runs, "train", lambda c: pytest.fail("trained although cached"))
     assert run(config) == first
 
@@ -204,10 +204,9 @@ def test_interrupted_write_leaves_no_half_file(tmp_path, monkeypatch):
     path = tmp_path / "r.json"
     save_json(path, {"old": True})
 
-    def dies_halfway(obj, f, **kw):
-        f.write('{"new": ')
+    def dies_before_the_disk_has_it(fd):
         raise KeyboardInterrupt
-    monkeypatch.setattr(cache.json, "dump", dies_halfway)
+    monkeypatch.setattr(cache.os, "fsync", dies_before_the_disk_has_it)
     with pytest.raises(KeyboardInterrupt):
         save_json(path, {"new": True})
     assert json.loads(path.read_text()) == {"old": True}
@@ -220,7 +219,7 @@ def test_range_test_result(results_dir):
     r = range_test(config, start_lr=1e-4, end_lr=1.0, num_it=8, stop_div=False)
     assert len(r["lr"]) == len(r["train_loss"]) == len(r["train_loss_smooth"]) == len(r["valid_loss"]) == 8
     assert r["lr"][0] == pytest.approx(1e-4) and len(r["valid_metrics"]["accuracy"]) == 8
-    assert len(list((results_dir / "cpu").glob("run-finder-*.json"))) == 1
+    assert len(list((results_dir / "cpu").glob("run-finder-*.json.gz"))) == 1
     with pytest.raises(ValueError, match="scale must be one of"):
         range_test(config, scale="log")
 
