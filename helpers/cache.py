@@ -11,7 +11,6 @@ a grid first notes all its missing results in the ledger: see `helpers.plan`) or
 result files; it keeps each result for the life of the process instead, so that a chapter and its
 claims, asking for the same runs, train them once (``refresh`` trains them again).
 """
-import contextlib
 import gzip
 import hashlib
 import json
@@ -94,19 +93,10 @@ def lookup(profile, name, spec):
     return None
 
 
-@contextlib.contextmanager
 def only_cached():
-    """Within it, a missing result raises `MissingResult` whatever ``BOOK_CACHE`` says: nothing
-    trains (a profile that keeps no files still computes what its session lacks)."""
-    before = os.environ.get("BOOK_CACHE")
-    os.environ["BOOK_CACHE"] = "require"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["BOOK_CACHE"]
-        else:
-            os.environ["BOOK_CACHE"] = before
+    """A context in which a missing result raises `MissingResult` whatever ``BOOK_CACHE`` says:
+    nothing trains (a profile that keeps no files still computes what its session lacks)."""
+    return settings.environment(BOOK_CACHE="require")
 
 
 def store(profile, name, spec, result):

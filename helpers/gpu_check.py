@@ -142,8 +142,12 @@ def decided(claims, profile, report):
     difference} to `report` after each one, so a stopped step keeps what it decided."""
     out = {}
     for claim in claims:
-        d = claim.decide(profile=profile)
-        out[claim.statement] = {"verdict": d.verdict, "difference": d.text(), "ours": d.ours}
+        try:
+            d = claim.decide(profile=profile)
+        except Exception as e:  # noqa: BLE001 (reported with the claim; the next one goes on)
+            out[claim.statement] = {"error": f"{type(e).__name__}: {e}"}
+        else:
+            out[claim.statement] = {"verdict": d.verdict, "difference": d.text(), "ours": d.ours}
         save_json(report, out)
     return out
 
@@ -158,7 +162,8 @@ def cpu(dry, report):
     out = decided(CLAIMS[:2] if dry else CLAIMS, "smoke" if dry else "cpu-gpu", report)
     for claim in CLAIMS[:len(out)]:
         out[claim.statement]["verdict (cpu)"] = claim.cached_decision("cpu").verdict
-    out = {"claims": out, "moved": [s for s, d in out.items() if d["verdict"] != d["verdict (cpu)"]]}
+    out = {"claims": out, "failed": [s for s, d in out.items() if "error" in d],
+           "moved": [s for s, d in out.items() if "verdict" in d and d["verdict"] != d["verdict (cpu)"]]}
     save_json(report, out)
     return out
 
@@ -248,6 +253,32 @@ def check(steps, minutes, out, dry=False):
     return report
 
 
+def paper_images(spec):
+    """The training images of a cpu-profile job (its spec) at the paper profile's scale: a run's
+    images x epochs scaled as the profiles' are, a range test's iterations at the paper's batch."""
+    from .plan import images
+    from .profiles import get_profile
+    cpu, paper = get_profile("cpu"), get_profile("paper")
+    if "finder" in spec:
+        return spec["finder"]["num_it"] * paper.batch_size
+    return images(spec) * paper.n_train * paper.epochs / (cpu.n_train * cpu.epochs)
+
+
+def paper_hours(images_per_second, names=()):
+    """{chapter: GPU-hours on one GPU} of the chapters named (or all), and of all of them together
+    (a job that chapters share counted once): their cpu-profile jobs (`helpers.plan`) at the
+    paper's scale (`paper_images`), trained at `images_per_second` (the `paper` step's)."""
+    from .plan import plan
+    chapters = plan("cpu", names)[0]
+    jobs = {trace.name: {e["file"]: {"config": e["job"]["config"], **e["job"]["options"]} for e in trace.jobs}
+            for trace in chapters}
+    every = {f: spec for specs in jobs.values() for f, spec in specs.items()}
+
+    def hours(specs):
+        return sum(paper_images(spec) for spec in specs.values()) / images_per_second / 3600
+    return {**{name: hours(specs) for name, specs in jobs.items()}, "the whole book": hours(every)}
+
+
 def travelling_bytes():
     """The bytes a GPU machine receives: the files git tracks or does not ignore, and `.gpu/`."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
@@ -287,11 +318,17 @@ def main(argv=None):
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
     parser.add_argument("--out", default=os.environ.get("OUT", "gpu-check"), help="where the archives go")
     parser.add_argument("--bundle", action="store_true", help="write .gpu/ for a GPU machine without internet")
+    parser.add_argument("--hours", metavar="REPORT", help="GPU-hours per chapter at paper scale, from a report")
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)  # one step, in its own process
     parser.add_argument("--report", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.bundle:
         return bundle()
+    if args.hours:
+        rate = json.loads(Path(args.hours).read_text())["steps"]["paper"]["images/s (run)"]
+        for chapter, hours in paper_hours(rate).items():
+            print(f"{chapter:24s} {hours:7.1f} GPU-hours at {rate:.0f} images/s")
+        return None
     if args.step:
         return run_step(args.step, args.dry_run, Path(args.report))
     if args.minutes <= 0:

@@ -33,7 +33,7 @@ from . import cache
 from .ledger import read_ledger
 from .profiles import get_profile
 from .reproduce import chapter_notebooks
-from .settings import threads_per_run, workers
+from .settings import environment, threads_per_run, workers
 from .provenance import cpu_model
 
 
@@ -58,20 +58,6 @@ class Trace:
     def missing(self):
         """The missing jobs, one entry per result file."""
         return [e for e in self.jobs if not e["found"]]
-
-
-@contextlib.contextmanager
-def environment(**variables):
-    old = {k: os.environ.get(k) for k in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @contextlib.contextmanager

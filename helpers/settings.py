@@ -13,6 +13,7 @@ repository's folders.
 | ``BOOK_LEDGER`` | a file that records every lookup of a result (`helpers.ledger`) | none |
 | ``BOOK_REPOSITORY_URL`` | the public repository, for the site's buttons | the ``origin`` remote |
 """
+import contextlib
 import os
 from pathlib import Path
 
@@ -21,6 +22,21 @@ BOOK_DIR = ROOT / "book"
 RESULTS_DIR = BOOK_DIR / "results"
 DATA_DIR = ROOT / "data"
 CACHE_MODES = ("use", "require", "plan", "refresh")
+
+
+@contextlib.contextmanager
+def environment(**variables):
+    """Run the block with these environment variables set, then restore them."""
+    old = {k: os.environ.get(k) for k in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def profile_name():

@@ -2,6 +2,7 @@
 so that a GPU's few minutes go into measuring, not debugging."""
 import json
 import tarfile
+from types import SimpleNamespace
 
 import pytest
 
@@ -27,7 +28,8 @@ def test_every_step_runs_and_reports(dry_run):
     assert set(steps["headline"]) - {"status", "seconds"} == {c.statement for c in super_convergence.CLAIMS}
     assert {d["verdict"] for d in steps["headline"].values() if isinstance(d, dict)} <= {
         "held", "contradicted", "inconclusive"}
-    assert len(steps["cpu"]["claims"]) == 2 and isinstance(steps["cpu"]["moved"], list)
+    assert len(steps["cpu"]["claims"]) == 2 and steps["cpu"]["failed"] == []
+    assert isinstance(steps["cpu"]["moved"], list)
 
 
 def test_the_archive_holds_the_report_and_logs(dry_run):
@@ -46,6 +48,27 @@ def test_a_step_past_its_time_is_stopped_and_the_rest_skipped(tmp_path, monkeypa
     assert report["steps"]["headline"]["status"] == "stopped at its limit of 2 s"
     report = gpu_check.check(["unit", "bench"], minutes=0.3, out=tmp_path, dry=True)
     assert {s["status"] for s in report["steps"].values()} == {"skipped: no time left"}
+
+
+def test_a_cpu_job_is_scaled_to_the_papers_images_and_batch():
+    run = {"config": {"n_train": 10_000, "epochs": 4, "dataset": "fashion_mnist", "batch_size": 128}}
+    assert gpu_check.paper_images(run) == 50_000 * 200  # 5 times the images, 50 times the epochs
+    assert gpu_check.paper_images({**run, "finder": {"num_it": 400}}) == 400 * 1000  # batch 1000
+
+
+def test_a_claim_that_fails_is_reported_and_the_next_one_decided(tmp_path):
+    class Claim:
+        def __init__(self, statement, verdict):
+            self.statement, self.verdict = statement, verdict
+
+        def decide(self, profile):
+            if self.verdict is None:
+                raise RuntimeError("no dataset there")
+            return SimpleNamespace(verdict=self.verdict, text=lambda: "+1.0", ours="ours")
+    out = gpu_check.decided([Claim("a", None), Claim("b", "held")], "smoke", tmp_path / "r.json")
+    assert out == {"a": {"error": "RuntimeError: no dataset there"},
+                   "b": {"verdict": "held", "difference": "+1.0", "ours": "ours"}}
+    assert json.loads((tmp_path / "r.json").read_text()) == out
 
 
 def test_bad_minutes():
