@@ -95,8 +95,9 @@ def lookup(profile, name, spec):
 
 def only_cached():
     """A context in which a missing result raises `MissingResult` whatever ``BOOK_CACHE`` says:
-    nothing trains (a profile that keeps no files still computes what its session lacks)."""
-    return settings.environment(BOOK_CACHE="require")
+    nothing trains (a profile that keeps no files still computes what its session lacks), and no
+    ledger notes what it looks up (`make plan` plans the chapter's own profile only)."""
+    return settings.environment(BOOK_CACHE="require", BOOK_LEDGER="")  # and no plan notes its lookups
 
 
 def store(profile, name, spec, result):

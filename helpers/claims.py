@@ -23,7 +23,8 @@ CLAIMS = [*fitting.CLAIMS, *range_test.CLAIMS, *clr.CLAIMS, *super_convergence.C
           *momentum.CLAIMS, *weight_decay.CLAIMS, *batch_size.CLAIMS, *interpolation.CLAIMS, *fine_tuning.CLAIMS,
           *later.CLAIMS]
 LARGER = "gpu"  # the larger scale: its profile computes the claims of `AT_LARGER_SCALE` (`helpers.gpu_check`)
-AT_LARGER_SCALE = super_convergence.CLAIMS
+AT_LARGER_SCALE = [super_convergence.LARGE_LRS, super_convergence.CLIP_AS_GOOD,
+                   super_convergence.SHORT_CYCLE]  # cheapest first: the order `helpers.gpu_check` computes them
 NOT_COMPUTED = "not computed yet"
 
 
@@ -105,6 +106,8 @@ def on_two_settings(claims, profile="cpu", other="cpu-2threads"):
 def at_two_scales(claims, profile="cpu", larger=LARGER):
     """One row per claim: its difference with 95% interval and its verdict on the results of
     `profile` and, from cached results only, at the `larger` scale (`larger_scale`)."""
+    if profile == larger:
+        raise ValueError(f"larger must be another profile than {profile!r}")
     rows = {}
     for claim in claims:
         here = claim.decide(profile=profile)

@@ -22,7 +22,7 @@ reported so, and the next one starts:
 `cpu-gpu.tar.gz` (book/results/cpu-gpu/); unpack the archives at the repository's root.
 
 `--dry-run` runs every step on this machine at a toy size (the smoke profile, a few iterations,
-the tests collected rather than run) to test the script before a GPU's minutes go into it.
+one file of tests) to test the script before a GPU's minutes go into it.
 
 A lent GPU machine has PyTorch but neither fastai nor Ray, and no internet; its working tree may
 not exceed 64 MiB. `--bundle` writes what it lacks into `.gpu/` (ignored by git): the wheels of
@@ -31,9 +31,9 @@ not exceed 64 MiB. `--bundle` writes what it lacks into `.gpu/` (ignored by git)
 carried: `DEVICE_COMMAND`.
 """
 import argparse
+import contextlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -42,12 +42,13 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 from .cache import save_json
 from .settings import ROOT
 
 STEPS = ("unit", "bench", "runs", "paper", "headline", "cpu")
-LIMITS = {"unit": 120, "bench": 60, "runs": 60, "paper": 60}  # seconds; the last two take what is left
+LIMITS = {"unit": 120, "bench": 60, "runs": 90, "paper": 60}  # seconds; the last two take what is left
 RESERVE = 20  # seconds kept for packing the archives
 CUDA_TESTS = ("test_models", "test_data", "test_callbacks", "test_schedules", "test_runs", "test_clipping",
               "test_trajectory", "test_interpolation", "test_schedule_free", "test_finetune")
@@ -58,22 +59,26 @@ WHEELS = ("fastai", "fastcore", "fastprogress", "fasttransform", "fastdownload",
           "python-fasthtml", "starlette", "itsdangerous", "python-multipart", "sniffio", "defusedxml", "docutils",
           "schedulefree")  # what the helpers and CUDA_TESTS import that the GPU machine's image lacks
 TRAVELS_AT_MOST = 64 * 2 ** 20  # bytes of working tree a GPU machine receives
+RETURNS_AT_MOST = 16 * 2 ** 20  # bytes of one file it sends back
 DEVICE_COMMAND = ("python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .gpu/wheels/*.whl "
                   "&& PYTHONPATH=/tmp/site:$PWD BOOK_DATA=$PWD/.gpu/data python3 -m helpers.gpu_check --minutes 9")
 
 
-# ---- the steps, each run in its own process: `dry` picks the toy sizes
-def unit(dry):
-    files = [f"tests/{name}.py" for name in CUDA_TESTS]
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files]
-    out = subprocess.run(command + (["--collect-only"] if dry else []), cwd=ROOT, capture_output=True, text=True)
-    print(out.stdout[-5000:], out.stderr[-2000:])
-    counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|errors?|skipped|tests? collected)",
-                                                       out.stdout)}
-    return {"exit": out.returncode, **counts}
+# ---- the steps, each run in its own process; `dry` picks the toy sizes, and each step saves its
+# numbers to `report` as they come, so that a step stopped at its limit keeps what it measured
+def unit(dry, report):
+    files = [f"tests/{name}.py" for name in (CUDA_TESTS[:1] if dry else CUDA_TESTS)]
+    xml = Path(report).with_suffix(".xml")
+    command = [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", f"--junitxml={xml}", *files]
+    code = subprocess.run(command, cwd=ROOT).returncode  # its output goes to the step's log
+    out = {"exit": code}
+    if xml.exists():
+        suite = ElementTree.parse(xml).getroot().find("testsuite")
+        out.update({k: int(suite.get(k)) for k in ("tests", "failures", "errors", "skipped")})
+    save_json(report, out)
 
 
-def bench(dry):
+def bench(dry, report):
     from . import bench as timing
     sizes = (16, 32) if dry else (128, 512)
     toy = ["--iters", "2", "--warmup", "1", "--repeats", "1", "--depth", "8"] if dry else []
@@ -81,37 +86,48 @@ def bench(dry):
     for bs in sizes:
         learner, hand, standard = timing.main(["--bs", str(bs), *toy])
         out[str(bs)] = {"learner": learner, "hand": hand, "standard": standard, "learner/hand": learner / hand}
+        save_json(report, out)
     out["learner/hand at least 0.95"] = out[str(sizes[-1])]["learner/hand"] >= 0.95
-    return out
+    save_json(report, out)
 
 
 def train_runs(runs, images, batch_size):
     """Train `runs` one-epoch runs of the cpu profile's network (the smoke profile's config, so
-    nothing is saved) on `images` images one after another; print {images, start, end}."""
+    nothing is saved) on `images` images one after another, once a line on stdin says go (so
+    that processes started together train together); print {images, start, end}."""
     from .config import make_config
+    from .data import load_arrays
     from .engine import train
+    load_arrays("fashion_mnist")
+    print("ready", flush=True)
+    sys.stdin.readline()
     start = time.time()
     for seed in range(runs):
         train(make_config("smoke", name="gpu-check-runs", n_train=images, epochs=1, seed=seed,
                           batch_size=batch_size, depth=8))
-    print(json.dumps({"images": runs * images, "start": start, "end": time.time()}))
+    print(json.dumps({"images": runs * images, "start": start, "end": time.time()}), flush=True)
 
 
-def runs(dry):
-    counts, per_process, images = ((1, 2), 1, 256) if dry else (CONCURRENT, 3, 60_000)
-    out = {}
+def runs(dry, report):
+    counts, per_process, images = ((1, 2), 1, 256) if dry else (CONCURRENT, 2, 30_000)
+    out = {"concurrent runs": {}}
+    code = f"from helpers.gpu_check import train_runs; train_runs({per_process}, {images}, 128)"
     for n in counts:
-        code = f"from helpers.gpu_check import train_runs; train_runs({per_process}, {images}, 128)"
-        procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-                 for _ in range(n)]
-        done = [json.loads(p.communicate()[0].split("\n")[-2]) for p in procs]
+        procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        for p in procs:  # all loaded: go
+            assert p.stdout.readline().strip() == "ready", "a training process did not start"
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        done = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
         seconds = max(d["end"] for d in done) - min(d["start"] for d in done)
-        out[str(n)] = {"images/s": sum(d["images"] for d in done) / seconds}
-    best = max(out, key=lambda n: out[n]["images/s"])
-    return {"concurrent runs": out, "best": int(best)}
+        out["concurrent runs"][str(n)] = {"images/s": sum(d["images"] for d in done) / seconds}
+        out["best"] = int(max(out["concurrent runs"], key=lambda k: out["concurrent runs"][k]["images/s"]))
+        save_json(report, out)
 
 
-def paper(dry):
+def paper(dry, report):
     from .config import cycle_config
     from .data import write_cifar_archive
     from .runs import finder_result
@@ -124,22 +140,24 @@ def paper(dry):
         config = cycle_config("paper", name="gpu-check-paper", lr=1.0, epochs=1, **toy)
         per_epoch = config.n_train // config.batch_size
         config = cycle_config("paper", name="gpu-check-paper", lr=1.0, epochs=max(1, iterations // per_epoch), **toy)
+        out = {"synthetic CIFAR-10": True, "depth": config.depth, "batch": config.batch_size}
         finder = finder_result(config, dict(start_lr=1e-5, end_lr=10, num_it=iterations // 2, scale="exp",
                                             stop_div=False, bn_stats="batch"))
+        out["s per iteration (range test)"] = finder["provenance"]["wall_time_s"] / len(finder["lr"])
+        save_json(report, out)
         run = train(config)[0]
-    run_iters = len(run["history"]["iteration"]["lr"])
-    seconds = run["provenance"]["wall_time_s"]
-    return {"synthetic CIFAR-10": True, "depth": config.depth, "batch": config.batch_size,
-            "device": run["provenance"]["device"], "run iterations": run_iters, "run seconds": seconds,
-            "s per iteration (run, evaluation included)": seconds / run_iters,
-            "images/s (run)": run_iters * config.batch_size / seconds,
-            "s per iteration (range test)": finder["provenance"]["wall_time_s"] / len(finder["lr"]),
-            "final accuracy (random labels: about 0.1)": run["final"]["accuracy"]}
+    run_iters, seconds = len(run["history"]["iteration"]["lr"]), run["provenance"]["wall_time_s"]
+    out.update({"device": run["provenance"]["device"], "run iterations": run_iters, "run seconds": seconds,
+                "s per iteration (run, evaluation included)": seconds / run_iters,
+                "images/s (run)": run_iters * config.batch_size / seconds,
+                "final accuracy (random labels: about 0.1)": run["final"]["accuracy"]})
+    save_json(report, out)
 
 
-def decided(claims, profile, report):
-    """Decide each claim on `profile` (training what is missing) and write {statement: verdict and
-    difference} to `report` after each one, so a stopped step keeps what it decided."""
+def decided(claims, profile, report, reference=None):
+    """Decide each claim on `profile` (training what is missing), beside its verdict on the cached
+    results of `reference` if given, and write {statement: verdict and difference} to `report`
+    after each one; a claim that fails is reported and the next one decided."""
     out = {}
     for claim in claims:
         try:
@@ -148,31 +166,23 @@ def decided(claims, profile, report):
             out[claim.statement] = {"error": f"{type(e).__name__}: {e}"}
         else:
             out[claim.statement] = {"verdict": d.verdict, "difference": d.text(), "ours": d.ours}
+        if reference:
+            known = claim.cached_decision(reference)
+            out[claim.statement][f"verdict ({reference})"] = known.verdict if known else None
         save_json(report, out)
     return out
 
 
 def headline(dry, report):
     from .claims import AT_LARGER_SCALE, LARGER
-    return decided(AT_LARGER_SCALE, "smoke" if dry else LARGER, report)
+    decided(AT_LARGER_SCALE, "smoke" if dry else LARGER, report)
 
 
 def cpu(dry, report):
     from .claims import CLAIMS
-    out = decided(CLAIMS[:2] if dry else CLAIMS, "smoke" if dry else "cpu-gpu", report)
-    for claim in CLAIMS[:len(out)]:
-        out[claim.statement]["verdict (cpu)"] = claim.cached_decision("cpu").verdict
-    out = {"claims": out, "failed": [s for s, d in out.items() if "error" in d],
-           "moved": [s for s, d in out.items() if "verdict" in d and d["verdict"] != d["verdict (cpu)"]]}
-    save_json(report, out)
-    return out
-
-
-def run_step(name, dry, report):
-    """One step in this process: its numbers go to `report` (JSON)."""
-    fn = globals()[name]
-    numbers = fn(dry, report) if name in ("headline", "cpu") else fn(dry)
-    save_json(report, numbers)
+    out = decided(CLAIMS[:2] if dry else CLAIMS, "smoke" if dry else "cpu-gpu", report, reference="cpu")
+    moved = [s for s, d in out.items() if "verdict" in d and d["verdict"] != d["verdict (cpu)"]]
+    save_json(report, {"claims": out, "failed": [s for s, d in out.items() if "error" in d], "moved": moved})
 
 
 # ---- the driver
@@ -188,7 +198,8 @@ def step_env(dry, runs_per_gpu=None):
 
 
 def launch(name, dry, logs, seconds, runs_per_gpu=None):
-    """Run step `name` in a new process for at most `seconds`; its report, status and seconds."""
+    """Run step `name` in a new process group for at most `seconds`, then end whatever of it is
+    left (its children too); its report, status and seconds."""
     report = logs / f"{name}.json"
     command = [sys.executable, "-m", "helpers.gpu_check", "--step", name, "--report", str(report)]
     start = time.perf_counter()
@@ -198,9 +209,11 @@ def launch(name, dry, logs, seconds, runs_per_gpu=None):
         try:
             status = "done" if proc.wait(timeout=seconds) == 0 else f"failed (exit {proc.returncode})"
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
             status = f"stopped at its limit of {seconds:.0f} s"
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     numbers = json.loads(report.read_text()) if report.exists() else {}
     return {"status": status, "seconds": round(time.perf_counter() - start, 1), **numbers}
 
@@ -217,7 +230,8 @@ def machine():
 
 def pack(out, logs, report):
     """The archives of `ARCHIVES` in `out`: the report and logs with the gpu results, and the
-    cpu-gpu results; paths relative to the repository's root."""
+    cpu-gpu results (paths relative to the repository's root, no half-written files), each at
+    most `RETURNS_AT_MOST` (a larger one is deleted, and said so: the report keeps the verdicts)."""
     written = []
     for archive, profile in ARCHIVES.items():
         results = ROOT / "book" / "results" / profile
@@ -226,8 +240,13 @@ def pack(out, logs, report):
                 tar.add(report, arcname=f"gpu-check/{report.name}")
                 tar.add(logs, arcname="gpu-check/logs")
             if results.exists():
-                tar.add(results, arcname=str(results.relative_to(ROOT)))
-        written.append(out / archive)
+                tar.add(results, arcname=str(results.relative_to(ROOT)),
+                        filter=lambda member: None if member.name.endswith(".tmp") else member)
+        if (out / archive).stat().st_size > RETURNS_AT_MOST:
+            (out / archive).unlink()
+            print(f"{archive} is over {RETURNS_AT_MOST / 2 ** 20:.0f} MiB, too large to come back: deleted")
+        else:
+            written.append(out / archive)
     return written
 
 
@@ -270,8 +289,8 @@ def paper_hours(images_per_second, names=()):
     paper's scale (`paper_images`), trained at `images_per_second` (the `paper` step's)."""
     from .plan import plan
     chapters = plan("cpu", names)[0]
-    jobs = {trace.name: {e["file"]: {"config": e["job"]["config"], **e["job"]["options"]} for e in trace.jobs}
-            for trace in chapters}
+    jobs = {trace.name: {e["file"]: {"config": e["job"]["config"], **e["job"]["options"]} for e in trace.jobs
+                         if e["file"].startswith("cpu/")} for trace in chapters}
     every = {f: spec for specs in jobs.values() for f, spec in specs.items()}
 
     def hours(specs):
@@ -330,7 +349,7 @@ def main(argv=None):
             print(f"{chapter:24s} {hours:7.1f} GPU-hours at {rate:.0f} images/s")
         return None
     if args.step:
-        return run_step(args.step, args.dry_run, Path(args.report))
+        return globals()[args.step](args.dry_run, Path(args.report))
     if args.minutes <= 0:
         raise ValueError(f"minutes must be positive, got {args.minutes}")
     check(args.steps, args.minutes, args.out, args.dry_run)

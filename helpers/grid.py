@@ -19,12 +19,14 @@ Where the jobs run:
 A job that raises, or whose worker dies, is tried once more; if it fails again the other
 results are kept and a `GridError` names its configuration. Ctrl-C cancels the outstanding jobs.
 """
+import atexit
 import contextlib
 import importlib.util
 import multiprocessing
 import os
 import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 import torch
 from fastprogress.fastprogress import progress_bar
@@ -125,20 +127,50 @@ def local_workers():
     return workers() or (gpus * runs_per_gpu() if gpus else max(1, (os.cpu_count() or 1) // threads_per_run()))
 
 
+POOL = {}  # the pool of `run_in_processes` and what it was made for: kept between grids, as Ray keeps workers
+
+
+def process_pool():
+    """A pool of `local_workers` spawned processes for this process's BOOK_* settings (which its
+    workers copy when they start): the last one while they are the same, else a new one."""
+    key = (local_workers(), sorted((k, v) for k, v in os.environ.items() if k.startswith("BOOK_")))
+    if POOL.get("key") != key:
+        close_pool()
+        POOL.update(key=key, pool=ProcessPoolExecutor(key[0], mp_context=multiprocessing.get_context("spawn")))
+    return POOL["pool"]
+
+
+@atexit.register
+def close_pool(wait=True):
+    """Shut the pool down, cancelling the jobs that have not started."""
+    pool = POOL.pop("pool", None)
+    POOL.pop("key", None)
+    if pool is not None:
+        pool.shutdown(wait=wait, cancel_futures=True)
+
+
 def run_in_processes(indexed, arrived):
-    """The jobs in a pool of `local_workers` fresh processes, each tried up to `ATTEMPTS` times."""
-    jobs = dict(indexed)
-    with ProcessPoolExecutor(local_workers(), mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending = {pool.submit(execute, job): (i, 1) for i, job in indexed}
+    """The jobs in the `process_pool`, each tried up to `ATTEMPTS` times. A worker that dies
+    breaks the pool: every job unfinished in it counts an attempt and goes to a new pool."""
+    jobs, pool = dict(indexed), process_pool()
+    pending = {pool.submit(execute, job): (i, 1, pool) for i, job in indexed}
+    try:
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                i, attempt = pending.pop(future)
+                i, attempt, used = pending.pop(future)
                 error = future.exception()
+                if isinstance(error, BrokenProcessPool) and used is POOL.get("pool"):
+                    close_pool(wait=False)
                 if error is not None and attempt < ATTEMPTS:
-                    pending[pool.submit(execute, jobs[i])] = (i, attempt + 1)
+                    pool = process_pool()
+                    pending[pool.submit(execute, jobs[i])] = (i, attempt + 1, pool)
                 else:
                     arrived(i, None if error else future.result(), error)
+    except KeyboardInterrupt:
+        close_pool(wait=False)
+        print(f"interrupted: {len(pending)} jobs cancelled, finished ones are saved", file=sys.stderr)
+        raise
 
 
 def start_ray():

@@ -22,8 +22,9 @@ def git_commit():
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "helpers"], cwd=ROOT,
                                capture_output=True, text=True).stdout.strip()
         return sha + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    except (OSError, subprocess.CalledProcessError):  # no git: a copy of the tree on a GPU machine?
+        bundled = ROOT / ".gpu" / "COMMIT"  # written by `helpers.gpu_check --bundle`
+        return f"{bundled.read_text().strip()} (bundled)" if bundled.exists() else "unknown"
 
 
 def cpu_model():

@@ -330,21 +330,27 @@ def test_on_two_threads_per_run_one_momentum_verdict_moves():
     assert range_test.peak_lr("cpu-2threads") != range_test.peak_lr("cpu")  # its own range tests
 
 
-def test_the_larger_scale_column_reads_only_cached_results():
-    from helpers.claims import AT_LARGER_SCALE, NOT_COMPUTED, at_two_scales, claims_table, scale_findings
+def test_the_larger_scale_column_reads_only_cached_results(monkeypatch):
+    from helpers import claims
     from helpers.settings import RESULTS_DIR
-    table = claims_table("cpu").set_index("claim")
-    larger = {c.statement for c in AT_LARGER_SCALE}
+    table = claims.claims_table("cpu").set_index("claim")
+    larger = [c.statement for c in claims.AT_LARGER_SCALE]
     others = table.loc[~table.index.isin(larger), ["ours (gpu)", "verdict (gpu)"]]
     assert others.isna().all().all()  # a claim the gpu profile does not compute has no entry
-    if not (RESULTS_DIR / "gpu").exists():  # nothing trains for the column: not computed yet
-        assert set(table.loc[list(larger), "ours (gpu)"]) == {NOT_COMPUTED}
-    # with the larger scale's results cached (here: the cpu results themselves), the claims are decided
-    both = at_two_scales(AT_LARGER_SCALE, "cpu", larger="cpu")
-    assert list(both["verdict (cpu)"]) == list(table.loc[both.index, "verdict"])
-    words = scale_findings(both, "cpu", larger="cpu")
-    assert words["scales_computed"] == words["scales_claims"] == len(AT_LARGER_SCALE)
-    assert "contradicted at both scales" in words["scales_decide"]
+    claim = claims.AT_LARGER_SCALE[0]
+    assert claim.cached_decision("cpu").text() == claim.decide(profile="cpu").text()  # all cached: decided
+    if not (RESULTS_DIR / "gpu").exists():  # none cached: nothing trains, the column says so
+        assert claim.cached_decision("gpu") is None
+        assert set(table.loc[larger, "ours (gpu)"]) == {claims.NOT_COMPUTED}
+    with pytest.raises(ValueError, match="larger must be another profile than 'cpu'"):
+        claims.at_two_scales(claims.AT_LARGER_SCALE, "cpu", larger="cpu")
+    # with every claim computed at the larger scale, each row has both verdicts and the words say so
+    monkeypatch.setattr(claims, "larger_scale", lambda claim, larger: ("+1.0 points", "held"))
+    both = claims.at_two_scales(claims.AT_LARGER_SCALE, "cpu")
+    assert list(both["verdict (cpu)"]) == list(table.loc[larger, "verdict"]) == ["contradicted"] * 3
+    words = claims.scale_findings(both)
+    assert words["scales_computed"] == words["scales_claims"] == 3
+    assert words["scales_decide"].count("the verdict moves with scale: contradicted at the cpu scale, held") == 3
 
 
 def test_claims_table_names_each_chapter_by_its_title():

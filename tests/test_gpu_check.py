@@ -20,7 +20,7 @@ def test_every_step_runs_and_reports(dry_run):
     assert report["dry run"] and list(report["steps"]) == list(gpu_check.STEPS)
     assert {s["status"] for s in report["steps"].values()} == {"done"}
     steps = report["steps"]
-    assert steps["unit"]["tests collected"] > 100 and steps["unit"]["exit"] == 0
+    assert steps["unit"]["tests"] > 10 and steps["unit"]["exit"] == steps["unit"]["failures"] == 0
     assert set(steps["bench"]) >= {"16", "32", "learner/hand at least 0.95"}
     assert all(v["images/s"] > 0 for v in steps["runs"]["concurrent runs"].values())
     assert steps["paper"]["depth"] == 56 and steps["paper"]["run iterations"] == 20

@@ -1,5 +1,7 @@
 """The parallel grid: a local 2-worker Ray cluster, started and stopped here."""
 
+import os
+
 import pytest
 
 from helpers import engine, grid, runs, settings
@@ -13,7 +15,6 @@ TINY = dict(n_train=256, n_valid=128, batch_size=64, epochs=1, depth=8)
 @pytest.fixture(scope="module")
 def ray_cluster():
     ray = pytest.importorskip("ray")
-    import os
     os.environ["BOOK_WORKERS"] = "2"
     grid.start_ray()
     yield ray
@@ -59,6 +60,22 @@ def test_without_ray_a_pool_of_processes_gives_the_same_bits(monkeypatch):
     assert dispatched == [4]
     assert [strip(r) for r in pooled] == [strip(r) for r in serial(monkeypatch, run_many, configs())]
     assert [r["config"]["lr"] for r in pooled] == [0.05, 0.05, 0.2, 0.2]
+
+
+def dies(config):
+    """A job whose process dies (as one killed for its memory would)."""
+    os._exit(1)
+
+
+def test_without_ray_jobs_whose_worker_dies_are_retried_in_a_new_pool_then_named(results_dir, monkeypatch):
+    monkeypatch.setattr(grid, "ray_installed", lambda: False)
+    monkeypatch.setenv("BOOK_WORKERS", "2")
+    jobs = [Job(c, dies, suffix="-dies") for c in configs("cpu")[:2]]
+    with pytest.raises(grid.GridError, match=r"(?s)2 of 2 jobs failed 2 times.*g0.05-dies.*BrokenProcessPool"):
+        grid.run_jobs(jobs)
+    assert not results_dir.exists()
+    jobs = [run_job(c) for c in configs("cpu")[:2]]  # a new pool takes the next grid
+    assert [r["config"]["seed"] for r in grid.run_jobs(jobs)] == [0, 1]
 
 
 def test_only_missing_results_are_dispatched_and_each_is_saved(ray_cluster, results_dir, monkeypatch):
