@@ -41,11 +41,12 @@ import sys
 import tarfile
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree
 
 from .cache import save_json
-from .settings import ROOT
+from .settings import ROOT, environment
 
 STEPS = ("unit", "bench", "runs", "paper", "headline", "cpu")
 LIMITS = {"unit": 120, "bench": 60, "runs": 90, "paper": 60}  # seconds; the last two take what is left
@@ -134,12 +135,10 @@ def paper(dry, report):
     from .engine import train
     toy = dict(n_train=500, n_valid=100, n_test=100, batch_size=50) if dry else {}
     iterations = 20 if dry else 300
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, environment(BOOK_DATA=folder):
         write_cifar_archive(folder, "cifar10", n_per_batch=100 if dry else 10_000)
-        os.environ["BOOK_DATA"] = folder
-        config = cycle_config("paper", name="gpu-check-paper", lr=1.0, epochs=1, **toy)
-        per_epoch = config.n_train // config.batch_size
-        config = cycle_config("paper", name="gpu-check-paper", lr=1.0, epochs=max(1, iterations // per_epoch), **toy)
+        config = cycle_config("paper", name="gpu-check-paper", lr=1.0, **toy)
+        config = replace(config, epochs=max(1, iterations * config.batch_size // config.n_train))
         out = {"synthetic CIFAR-10": True, "depth": config.depth, "batch": config.batch_size}
         finder = finder_result(config, dict(start_lr=1e-5, end_lr=10, num_it=iterations // 2, scale="exp",
                                             stop_div=False, bn_stats="batch"))
@@ -187,8 +186,8 @@ def cpu(dry, report):
 
 # ---- the driver
 def step_env(dry, runs_per_gpu=None):
-    """The steps' environment: no progress bars; in a dry run every grid in its own process; on
-    the GPU, as many runs sharing it as the `runs` step found fastest."""
+    """The steps' environment: no progress bars; in a dry run every grid serially in the step's
+    own process; on the GPU, as many runs sharing it as the `runs` step found fastest."""
     env = {**os.environ, "BOOK_PROGRESS": "0", "PYTHONUNBUFFERED": "1"}
     if dry:
         env["BOOK_WORKERS"] = "1"
@@ -219,13 +218,12 @@ def launch(name, dry, logs, seconds, runs_per_gpu=None):
 
 
 def machine():
-    """The GPU, PyTorch and CUDA, and the commit the bundle was made from (`.gpu/COMMIT`: the
-    working tree travels to a GPU machine without git)."""
+    """The GPU, PyTorch and CUDA, and the commit (`provenance.git_commit`: on a GPU machine, the
+    bundle's)."""
     import torch
-    commit = BUNDLE / "COMMIT"
+    from .provenance import git_commit
     return {"torch": torch.__version__, "cuda": torch.version.cuda,
-            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "bundled from commit": commit.read_text().strip() if commit.exists() else None}
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "commit": git_commit()}
 
 
 def pack(out, logs, report):
@@ -287,10 +285,11 @@ def paper_hours(images_per_second, names=()):
     """{chapter: GPU-hours on one GPU} of the chapters named (or all), and of all of them together
     (a job that chapters share counted once): their cpu-profile jobs (`helpers.plan`) at the
     paper's scale (`paper_images`), trained at `images_per_second` (the `paper` step's)."""
-    from .plan import plan
-    chapters = plan("cpu", names)[0]
-    jobs = {trace.name: {e["file"]: {"config": e["job"]["config"], **e["job"]["options"]} for e in trace.jobs
-                         if e["file"].startswith("cpu/")} for trace in chapters}
+    from .plan import entry_spec, trace_chapter
+    from .reproduce import chapter_notebooks
+    chapters = [trace_chapter(path, "cpu") for path in chapter_notebooks(names)]
+    jobs = {trace.name: {e["file"]: entry_spec(e) for e in trace.jobs if e["file"].startswith("cpu/")}
+            for trace in chapters}
     every = {f: spec for specs in jobs.values() for f, spec in specs.items()}
 
     def hours(specs):

@@ -163,12 +163,17 @@ def cores():
     return (workers() or max(1, (os.cpu_count() or 1) // threads)) * threads
 
 
+def entry_spec(entry):
+    """The spec of the job a ledger entry describes (its config and options), for `images`."""
+    return {"config": entry["job"]["config"], **entry["job"]["options"]}
+
+
 def minutes(entries, rates):
     """Minutes to compute the jobs of `entries` at `rates` (core-seconds per image) on `cores()`."""
     fallback = max(rates.values(), default=0.0)
     seconds = 0.0
     for e in entries:
-        spec = {"config": e["job"]["config"], **e["job"]["options"]}
+        spec = entry_spec(e)
         seconds += images(spec) * rates.get(kind(spec), fallback)
     return seconds / cores() / 60
 
